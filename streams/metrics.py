@@ -1,0 +1,50 @@
+"""Process-level Prometheus metrics (counters, histograms, gauges bumped by the agents).
+
+Window gauges (shares and rates per cohort) are not here: they are read from the windowed
+tables at scrape time by streams/window_collector.py.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+NS = "sessionscope"
+
+EVENTS = Counter(f"{NS}_events_processed", "Events applied to a session, by event type", ["type"])
+DUPLICATE_EVENTS = Counter(f"{NS}_events_duplicate", "Events ignored because they were applied already")
+MESSAGES = Counter(f"{NS}_messages_consumed", "Kafka messages consumed, by topic", ["topic"])
+DEAD_LETTERS = Counter(f"{NS}_dead_letters", "Records sent to the dead-letter topic", ["stage", "reason"])
+LATE_EVENTS = Counter(f"{NS}_late_events", "Events that arrived for an already closed session (it reopens)")
+SESSIONS_REOPENED = Counter(f"{NS}_sessions_reopened", "Closed sessions reopened by a late event")
+SESSIONS_CLOSED = Counter(f"{NS}_sessions_closed", "Sessions closed by the sessionizer, by reason", ["reason"])
+SESSIONS_CLASSIFIED = Counter(
+    f"{NS}_sessions_classified",
+    "Sessions classified and counted in the windows (once per session revision)",
+    ["work_mode", "expertise", "outcome"],
+)
+SESSIONS_LATE_FOR_WINDOWS = Counter(
+    f"{NS}_sessions_outside_retention", "Classified sessions older than the window retention (not windowed)"
+)
+CLASSIFY_SECONDS = Histogram(
+    f"{NS}_classification_duration_seconds",
+    "Time to classify one closed session",
+    ["backend"],
+    buckets=(0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60),
+)
+END_TO_CLASSIFIED = Histogram(
+    f"{NS}_session_end_to_classified_seconds",
+    "Wall time from the sessionizer closing a session to its classified record being counted",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+)
+FALLBACKS = Counter(f"{NS}_classifier_fallbacks", "Classifications that fell back to the rules", ["reason"])
+CLAUDE_TOKENS = Counter(f"{NS}_claude_tokens", "Tokens used by the Claude classifier", ["kind"])
+CLAUDE_COST = Counter(f"{NS}_claude_cost_usd", "Estimated cost of the Claude classifier in USD")
+CLAUDE_REQUESTS = Counter(f"{NS}_claude_requests", "Claude classifier requests, by result", ["result"])
+OPEN_SESSIONS = Gauge(f"{NS}_open_sessions", "Sessions open in this worker's partitions")
+WATERMARK = Gauge(f"{NS}_event_time_watermark_seconds", "Highest event time seen by this worker (epoch)")
+CONSUMER_LAG = Gauge(
+    f"{NS}_consumer_lag_messages", "Messages not yet consumed, per topic partition", ["topic", "partition"]
+)
+STATS_SNAPSHOTS = Counter(f"{NS}_stats_snapshots", "Window snapshots written to the stats topic", ["window"])
+ALERTS = Counter(f"{NS}_alerts", "Alert state changes written to the alerts topic", ["alert", "state"])
+ALERT_ACTIVE = Gauge(f"{NS}_alert_active", "1 while an in-stream alert is firing", ["alert", "window"])

@@ -1,0 +1,91 @@
+"""The one settings object. The only place that reads the environment (prefix SESSIONSCOPE_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SESSIONSCOPE_", env_file=".env", extra="ignore", frozen=True)
+
+    # broker and topics
+    broker: str = Field("kafka://127.0.0.1:9092", description="Kafka bootstrap, e.g. kafka://host:9092")
+    app_id: str = "sessionscope"
+    topic_events: str = "session-events"
+    topic_closed: str = "sessions-closed"
+    topic_classified: str = "sessions-classified"
+    topic_stats: str = "session-stats"
+    topic_alerts: str = "session-alerts"
+    topic_dlq: str = "session-events-dlq"
+    topic_otel: str = "otel-logs"
+    partitions: int = Field(8, ge=1, description="partitions of the events and closed-session topics")
+    replication_factor: int = Field(1, ge=1)
+
+    # worker
+    store: str = Field("memory://", description="memory:// or rocksdb:// (persistent state)")
+    data_dir: str = ".state"
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = 9464
+    batch_size: int = Field(500, ge=1, description="messages taken from a topic per batch")
+    batch_within_s: float = Field(0.2, gt=0)
+    max_message_bytes: int = 4_000_000
+    max_future_skew_s: float = Field(300.0, description="events further ahead of the clock go to the DLQ")
+
+    # sessions
+    inactivity_gap_s: float = Field(1800.0, gt=0, description="event-time gap that closes a session")
+    close_grace_s: float = Field(5.0, ge=0, description="wall seconds a session must be quiet before it closes")
+    tick_interval_s: float = Field(1.0, gt=0)
+    closed_retention_s: float = Field(86400.0, description="event time a closed session is kept for late events")
+    turn_chars: int = 5000
+    session_chars: int = 25000
+
+    # windows: "name:size_s:step_s", comma separated
+    windows: str = "1h:3600:300,24h:86400:3600"
+    allowed_lateness_s: float = Field(3600.0, description="window snapshots are final this long after they end")
+    cohort_top_n: int = Field(10, ge=1, description="cohort values exported per dimension; the rest is 'other'")
+
+    # classifier
+    classifier: Literal["rules", "claude"] = "rules"
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    claude_model: str = "claude-haiku-4-5"
+    claude_temperature: float = 0.2
+    claude_max_concurrency: int = Field(8, ge=1)
+    claude_timeout_s: float = 60.0
+    claude_max_retries: int = 4
+    claude_use_batches: bool = False
+    claude_input_usd_per_mtok: float = 1.0
+    claude_output_usd_per_mtok: float = 5.0
+
+    # privacy
+    transcript_text: Literal["keep", "redact", "drop"] = Field(
+        "keep", description="what happens to transcript text before it leaves the worker"
+    )
+
+    # alerts
+    alert_min_sessions: int = 20
+    alert_drop_ratio: float = Field(0.7, description="fire when short-window verified success < ratio x baseline")
+    alert_clear_ratio: float = Field(0.85, description="clear when it recovers above ratio x baseline")
+
+    log_level: str = "info"
+
+    @field_validator("broker")
+    @classmethod
+    def _scheme(cls, v: str) -> str:
+        return v if "://" in v else f"kafka://{v}"
+
+    @property
+    def bootstrap(self) -> str:
+        """host:port list for aiokafka clients."""
+        return ",".join(u.split("://", 1)[-1] for u in self.broker.split(","))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
