@@ -1,0 +1,165 @@
+"""The aggregate agent: classified sessions in, rolling event-time windows per cohort out.
+
+Each session revision is counted once: the contributions table remembers what a session added
+and at which revision, so a replayed record is ignored and a re-classified session is retracted
+from its old bucket before the new one is added. Window snapshots go to the stats topic when
+event time passes a step boundary, and again if a late correction changes an emitted window.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import orjson
+
+from models.classification import expertise_label
+from models.decode import Rejection
+from models.windows import (
+    Contribution,
+    WindowSpec,
+    add_to_bucket,
+    contribution,
+    parse_windows,
+    snapshot,
+    sum_buckets,
+    top_cohorts,
+)
+from streams import metrics
+from streams.app import Pipeline
+from streams.dlq import dead_letter
+from streams.table_io import delete, put
+
+log = logging.getLogger(__name__)
+META = "__meta__"
+PARTITION = 0  # the classified topic and the window tables have one partition
+
+
+class Aggregator:
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.specs: list[WindowSpec] = parse_windows(pipeline.settings.windows)
+        self.horizon = max(s.size_s for s in self.specs) + pipeline.settings.allowed_lateness_s
+        # what /metrics shows: {window: (end, {cohort: vector})}, swapped whole so the
+        # scrape thread never sees a half-built dict
+        self.exported: dict[str, tuple[int, dict[str, list[float]]]] = {}
+        self._export_due = True
+        self._last_export = 0.0
+
+    @property
+    def windows(self) -> Any:
+        return self.pipeline.tables.windows
+
+    def meta(self) -> dict[str, Any]:
+        return self.windows.data.get(META) or {"watermark": None, "emitted": {}}
+
+    async def process(self, batch: list[Any]) -> None:
+        wall = time.time()
+        meta = self.meta()
+        contribs = self.pipeline.tables.contributions
+        touched: dict[str, dict[str, list[float]]] = {}
+        corrections: set[tuple[str, int]] = set()
+        for event in batch:
+            msg = event.message
+            metrics.MESSAGES.labels(topic="classified").inc()
+            try:
+                record = orjson.loads(msg.value)
+                new = contribution(record)
+            except Exception as exc:
+                await dead_letter(self.pipeline.topics.dlq, "aggregate", Rejection(
+                    "bad_classified_record", f"unreadable classified record: {exc!r}", msg.value or b""), key=msg.key)
+                continue
+            old_raw = contribs.data.get(new.session_id)
+            old = Contribution.from_list(old_raw) if old_raw else None
+            if old is not None and old.rev >= new.rev:
+                continue  # this revision is counted already
+            wm = meta["watermark"]
+            if wm is not None and new.ts < wm - self.horizon:
+                metrics.SESSIONS_LATE_FOR_WINDOWS.inc()
+            else:
+                if old is not None:
+                    self._add(old, -1, touched, corrections, meta)
+                self._add(new, 1, touched, corrections, meta)
+                put(contribs, PARTITION, new.session_id, new.to_list())
+                meta["watermark"] = max(wm or new.ts, new.ts)
+            c = record["classification"]
+            metrics.SESSIONS_CLASSIFIED.labels(work_mode=c["work_mode"], expertise=expertise_label(c["expertise"]),
+                                               outcome=c["outcome"]).inc()
+            metrics.END_TO_CLASSIFIED.observe(max(0.0, wall - record.get("closed_at", wall)))
+        for key, bucket in touched.items():
+            if bucket:
+                put(self.windows, PARTITION, key, bucket)
+            else:
+                delete(self.windows, PARTITION, key)
+        if meta["watermark"] is not None:
+            await self._emit(meta, corrections)
+            self._prune(meta)
+            put(self.windows, PARTITION, META, meta)
+            metrics.WATERMARK.set(meta["watermark"])
+        self._export_due = True
+        self.refresh_export(wall)
+
+    def _add(self, c: Contribution, sign: int, touched: dict[str, dict[str, list[float]]],
+             corrections: set[tuple[str, int]], meta: dict[str, Any]) -> None:
+        for spec in self.specs:
+            start = spec.bucket(c.ts)
+            key = f"{spec.name}|{start}"
+            bucket = touched.get(key)
+            if bucket is None:
+                bucket = touched[key] = dict(self.windows.data.get(key) or {})
+            add_to_bucket(bucket, c, sign)
+            emitted = meta["emitted"].get(spec.name)
+            if emitted is not None and start < emitted:
+                # windows already written to the stats topic that contain this bucket
+                for end in range(start + spec.step_s, min(start + spec.size_s, emitted) + 1, spec.step_s):
+                    corrections.add((spec.name, end))
+
+    def _totals(self, spec: WindowSpec, end: int) -> dict[str, list[float]]:
+        data = self.windows.data
+        return sum_buckets(data.get(f"{spec.name}|{b}") for b in spec.buckets_of(end))
+
+    async def _emit(self, meta: dict[str, Any], corrections: set[tuple[str, int]]) -> None:
+        wm = meta["watermark"]
+        todo = set(corrections)
+        for spec in self.specs:
+            complete = spec.bucket(wm)  # windows ending here or before are complete in event time
+            last = meta["emitted"].get(spec.name)
+            first = complete if last is None else last + spec.step_s
+            for end in range(max(first, complete - 1000 * spec.step_s), complete + 1, spec.step_s):
+                todo.add((spec.name, end))
+            meta["emitted"][spec.name] = max(last or complete, complete)
+        by_name = {s.name: s for s in self.specs}
+        for name, end in sorted(todo, key=lambda t: (t[1], t[0])):
+            spec = by_name[name]
+            snap = snapshot(spec, end, self._totals(spec, end))
+            await self.pipeline.topics.stats.send(key=f"{name}:{end}".encode(), value=orjson.dumps(snap))
+            metrics.STATS_SNAPSHOTS.labels(window=name).inc()
+
+    def _prune(self, meta: dict[str, Any]) -> None:
+        """Forget buckets and contributions that no window within the horizon can reach."""
+        cutoff = meta["watermark"] - self.horizon
+        if cutoff <= meta.get("pruned", float("-inf")) + min(s.step_s for s in self.specs):
+            return
+        meta["pruned"] = cutoff
+        for key in [k for k in self.windows.data if k != META and int(k.split("|", 1)[1]) < cutoff]:
+            delete(self.windows, PARTITION, key)
+        contribs = self.pipeline.tables.contributions
+        for key in [k for k, v in contribs.data.items() if v and v[2] < cutoff]:
+            delete(contribs, PARTITION, key)
+
+    def refresh_export(self, wall: float, *, force: bool = False) -> None:
+        """Recompute what /metrics shows, at most every 0.2 s unless forced."""
+        if not (self._export_due or force) or (not force and wall - self._last_export < 0.2):
+            return
+        meta = self.meta()
+        if meta["watermark"] is None:
+            return
+        top_n = self.pipeline.settings.cohort_top_n
+        exported = {}
+        for spec in self.specs:
+            end = spec.end_containing(meta["watermark"])
+            exported[spec.name] = (end, top_cohorts(self._totals(spec, end), top_n))
+        self.exported = exported
+        self._export_due = False
+        self._last_export = wall

@@ -1,0 +1,95 @@
+"""The Faust application: topics, tables and agents, wired from the one Settings object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import faust
+
+from streams import codecs
+from streams.settings import Settings
+
+
+@dataclass
+class Topics:
+    events: Any
+    closed: Any
+    classified: Any
+    stats: Any
+    alerts: Any
+    dlq: Any
+    otel: Any
+
+
+@dataclass
+class Tables:
+    sessions: Any  # session_id -> SessionState (open, and closed ones kept for late events)
+    contributions: Any  # session_id -> what it added to the windows (to retract on re-classification)
+    windows: Any  # "<window>|<bucket start>" -> {cohort: counter vector}; "__meta__" -> watermark
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    app: faust.App
+    topics: Topics
+    tables: Tables
+
+
+def create_app(settings: Settings) -> Pipeline:
+    codecs.register()
+    extra: dict[str, Any] = {}
+    if settings.store.startswith("rocksdb"):
+        # Tansu reports a wrong end offset for multi-record batches, which trips Faust's
+        # recovery check with a persistent store; one record per batch avoids it.
+        extra["producer_max_batch_size"] = 1
+    app = faust.App(
+        settings.app_id,
+        broker=settings.broker,
+        store=settings.store,
+        datadir=settings.data_dir,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        key_serializer="utf8",
+        value_serializer="raw",
+        web_enabled=False,
+        broker_session_timeout=10,
+        broker_heartbeat_interval=1,
+        broker_rebalance_timeout=10,
+        broker_commit_interval=0.5,
+        broker_commit_every=100,
+        stream_wait_empty=False,
+        table_cleanup_interval=3600,
+        consumer_auto_offset_reset="earliest",
+        **extra,
+    )
+
+    def topic(name: str, partitions: int | None = None) -> Any:
+        return app.topic(name, key_type=str, value_type=bytes, partitions=partitions, internal=False)
+
+    topics = Topics(
+        events=topic(settings.topic_events, settings.partitions),
+        closed=topic(settings.topic_closed, settings.partitions),
+        # one partition: the cohort aggregate must see every session to export exact shares
+        classified=topic(settings.topic_classified, 1),
+        stats=topic(settings.topic_stats, 1),
+        alerts=topic(settings.topic_alerts, 1),
+        dlq=topic(settings.topic_dlq, 1),
+        otel=topic(settings.topic_otel, settings.partitions),
+    )
+    tables = Tables(
+        sessions=_table(app, "sessions", settings.partitions, "session_state"),
+        contributions=_table(app, "contributions", 1, "orjson"),
+        windows=_table(app, "windows", 1, "orjson"),
+    )
+    return Pipeline(settings, app, topics, tables)
+
+
+def _table(app: faust.App, name: str, partitions: int, value_serializer: str) -> Any:
+    table = app.Table(name, default=None, partitions=partitions)
+    # Faust takes serializers from model types; these tables hold plain objects, so name the
+    # codecs directly (before the changelog topic is first used)
+    table.key_serializer = "utf8"
+    table.value_serializer = value_serializer
+    return table

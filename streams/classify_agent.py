@@ -1,0 +1,49 @@
+"""The classify agent: closed sessions in, one classified record per session revision out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import orjson
+
+from models.decode import Rejection
+from models.records import classified_record
+from models.session import SessionState
+from streams.app import Pipeline
+from streams.classifier import Classifier
+from streams.dlq import dead_letter
+
+log = logging.getLogger(__name__)
+
+
+class ClassifyAgent:
+    def __init__(self, pipeline: Pipeline, classifier: Classifier) -> None:
+        self.pipeline = pipeline
+        self.classifier = classifier
+        # the Claude backend bounds its own concurrency; this bounds the records held in memory
+        self.limit = asyncio.Semaphore(max(pipeline.settings.claude_max_concurrency, 1) * 4)
+
+    async def process(self, batch: list[Any]) -> None:
+        jobs = [self._one(event.message) for event in batch]
+        records = await asyncio.gather(*jobs)
+        for record in records:
+            if record is not None:
+                await self.pipeline.topics.classified.send(key=record["session_id"].encode(),
+                                                           value=orjson.dumps(record))
+
+    async def _one(self, msg: Any) -> dict[str, Any] | None:
+        try:
+            doc = orjson.loads(msg.value)
+            state = SessionState.from_dict(doc["session"])
+        except Exception as exc:  # a record we did not write, or a schema change: keep it, move on
+            await dead_letter(self.pipeline.topics.dlq, "classify",
+                              Rejection("bad_closed_record", f"unreadable closed-session record: {exc!r}",
+                                        msg.value or b""), key=msg.key)
+            return None
+        async with self.limit:
+            classification = await self.classifier.classify(state)
+        return classified_record(state, classification, close_reason=doc.get("close_reason", "unknown"),
+                                 closed_at=doc.get("closed_at", time.time()), classified_at=time.time())

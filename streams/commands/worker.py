@@ -1,0 +1,37 @@
+"""`sessionscope worker`: run one worker (agents, timers, /metrics)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from prometheus_client import REGISTRY, start_http_server
+
+from streams.app import create_app
+from streams.settings import get_settings
+from streams.topics import create_topics
+from streams.window_collector import WindowCollector
+from streams.worker import Worker
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("worker", help="run a stream-processing worker")
+    p.add_argument("--no-create-topics", action="store_true", help="expect the topics to exist already")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.no_create_topics:
+        asyncio.run(create_topics(settings))
+    pipeline = create_app(settings)
+    worker = Worker(pipeline)
+    REGISTRY.register(WindowCollector(lambda: worker.aggregator.exported))
+    start_http_server(settings.metrics_port, addr=settings.metrics_host)
+    logging.getLogger(__name__).info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
+    sys.argv = ["sessionscope", "worker", "--loglevel", settings.log_level, "--without-web"]
+    pipeline.app.main()
+    return 0
