@@ -40,7 +40,8 @@ def _why(exc: ValidationError) -> str:
 
 def _check_time(event: Event, now: float, max_future_s: float) -> str | None:
     if event.ts > now + max_future_s:
-        return f"event time is {event.ts - now:.0f}s in the future (limit {max_future_s:.0f}s); check the producer's clock"
+        ahead = event.ts - now
+        return f"event time is {ahead:.0f}s in the future (limit {max_future_s:.0f}s); check the producer's clock"
     if event.ts < 946_684_800:  # 2000-01-01: an epoch in the wrong unit or a zero default
         return "event time is before 2000-01-01; check the timestamp unit (seconds or ms since epoch)"
     return None

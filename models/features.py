@@ -92,7 +92,33 @@ def tool_target(name: str, tool_input: dict[str, Any]) -> tuple[str, str]:
         if isinstance(value, str):
             path = value
             break
+    if not path and name.lower() == "apply_patch":
+        patch = _patch_text(tool_input)
+        found = _PATCH_FILE.search(patch)
+        path = found.group(2).strip() if found else ""
     return command, path
+
+
+# Codex's apply_patch format: "*** Update File: path" headers, then +/- lines.
+_PATCH_FILE = re.compile(r"^\*\*\* (Update|Add|Delete) File: (.+)$", re.MULTILINE)
+
+
+def _patch_text(tool_input: dict[str, Any]) -> str:
+    for key in ("input", "patch"):
+        value = tool_input.get(key)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def _patch_lines(patch: str) -> tuple[int, int]:
+    added = removed = 0
+    for line in patch.splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            added += 1
+        elif line.startswith("-") and not line.startswith("---"):
+            removed += 1
+    return added, removed
 
 
 def changed_lines(name: str, tool_input: dict[str, Any]) -> tuple[int, int]:
@@ -104,8 +130,14 @@ def changed_lines(name: str, tool_input: dict[str, Any]) -> tuple[int, int]:
 
     if lname in ("write", "create", "write_file"):
         return count(tool_input.get("content") or tool_input.get("file_text")), 0
-    if lname in ("edit", "str_replace", "replace", "edit_file"):
-        return count(tool_input.get("new_string")), count(tool_input.get("old_string"))
+    if lname in ("edit", "str_replace", "replace", "edit_file", "str_replace_editor"):
+        new = tool_input.get("new_string", tool_input.get("new_str"))
+        old = tool_input.get("old_string", tool_input.get("old_str"))
+        if new is None and old is None and isinstance(tool_input.get("file_text"), str):
+            return count(tool_input["file_text"]), 0  # a create through the editor tool
+        return count(new), count(old)
+    if lname == "apply_patch":
+        return _patch_lines(_patch_text(tool_input))
     if lname == "multiedit":
         added = removed = 0
         for edit in tool_input.get("edits") or []:

@@ -1,4 +1,9 @@
-"""Vocabulary of user prompts, in the languages seen in real sessions (en, ru, pt, zh, es, de, fr)."""
+"""Vocabulary of user prompts, in the languages seen in real sessions (en, ru, pt, zh, es, de, fr).
+
+Patterns are stems rather than whole words so that inflected Russian and Portuguese forms match
+("исправь", "исправить", "исправление"). Chinese has no word boundaries, so its terms are matched
+as plain substrings. Everything here is a cheap regex pass over at most a few kilobytes of text.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,164 @@ import re
 # "no errors please" in a task description is not read as a correction.
 _CORRECTION = re.compile(
     r"^\s*(no[,.! ]|nope\b|stop\b|wait\b|don'?t\b|do not\b|wrong\b|that'?s (not|wrong)|not what i|undo\b|revert\b"
-    r"|нет[,.! ]|не так|стоп\b|неправильно|não[,.! ]|errado|pare\b|espera\b|不对|不是|错了|停|别"
+    r"|нет[,.! ]|не так|стоп\b|неправильно|не то\b|não[,.! ]|errado|pare\b|espera\b|不对|不是|错了|停|别"
     r"|nein\b|falsch|non[,.! ]|pas ça|incorrecto|eso no)"
-    r"|\b(you (broke|deleted|removed|ignored|forgot|didn'?t)|that (broke|is wrong|didn'?t work)|still (broken|failing|not working)"
-    r"|i said|i told you|why did you|revert (that|this|it)|this is wrong|doesn'?t work|not working)\b",
+    r"|\b(you (broke|deleted|removed|ignored|forgot|didn'?t)|that (broke|is wrong|didn'?t work)"
+    r"|still (broken|failing|not working|there|the same|doesn'?t)|are still there|i said|i told you|why did you"
+    r"|why is the agent|revert (that|this|it)|this is wrong|doesn'?t work|not working|ты (сломал|удалил|забыл)"
+    r"|всё ещё|все еще|до сих пор|ainda (não|está|com)|você (quebrou|apagou|esqueceu)|还是不行|仍然|又错)",
     re.IGNORECASE,
+)
+
+_AFFIRM = re.compile(
+    r"^\s*(thanks?\b|thank you|thx\b|great\b|perfect\b|awesome\b|nice\b|excellent\b|looks good|lgtm\b|works\b"
+    r"|it works|that works|good job|well done|спасибо|отлично|супер|работает|класс|obrigad|perfeito|ótimo"
+    r"|funcionou|valeu|谢谢|感谢|完美|好的|可以了|成功了|gracias|danke|merci)",
+    re.IGNORECASE,
+)
+_COMPLAINT = re.compile(
+    r"\b(still (broken|failing|not working|doesn'?t work)|doesn'?t work|not working|didn'?t work|makes no sense"
+    r"|this is (bad|terrible|useless|garbage)|you keep|waste of time|give up|не работает|не помогло|бесполезн"
+    r"|não funciona|não funcionou|continua (quebrado|com erro))\b|还是不行|不起作用|没用",
+    re.IGNORECASE,
+)
+
+# Intent vocabulary per work mode, lower-case. Stems: they match inside longer words on purpose.
+INTENTS: dict[str, re.Pattern[str]] = {
+    "fix": re.compile(
+        r"\b(fix|bug|broken|breaks|crash|error|exception|traceback|fail|failing|failed|failure|regression"
+        r"|doesn'?t (seem to )?(work|start|run|load|compile)|not (working|starting|loading)|stuck|hang|warning"
+        r"|issue with|wrong output|investigate why|debug)"
+        r"|\b(исправ|почин|ошибк|баг|сломал|падает|не работает|не запуска|вылета|corrig|consert|erro|falh|quebr"
+        r"|não funciona|travad)|修复|错误|报错|崩溃|失败|不工作|故障|异常|bug",
+    ),
+    "build": re.compile(
+        r"\b(implement|add|create|build|new feature|feature|scaffold|refactor|migrat|rewrite|port\b|introduce"
+        r"|support for|extend|integrat|make (a|an)\b|generate|set up a new|remove|rename|replace)"
+        r"|\b(реализ|добав|созда|напиши|сделай|рефактор|перепиш|implement|adicion|cri[ae]|constru|refator"
+        r"|escrev[ae] (um|uma) (função|classe|componente))|实现|添加|创建|新增|开发|重构|编写",
+    ),
+    "test": re.compile(
+        r"\b(write tests?|add tests?|unit tests?|test coverage|coverage|e2e|qa\b|review (the|this|my|pr)|code review"
+        r"|audit|security (review|audit)|pentest|vulnerab)"
+        r"|\b(тест|ревью|провер(ь|ка) код|аудит|testes?\b|revis[ae] (o|do) código|auditori)"
+        r"|测试|单元测试|审查|代码审查",
+    ),
+    "orchestrate": re.compile(
+        r"\b(subagents?|sub-agents?|spawn (a )?(worker|agent)|agent workflow|multi-agent|orchestrat|system prompt"
+        r"|prompt template|evals?\b|evaluation suite|graders?|llm-as-judge|hooks?\b|slash command|skills?\b"
+        r"|automat|pipeline of agents|mcp server)"
+        r"|\b(агент|промпт|автоматиз|agentes?\b|automa[tç])|智能体|提示词|代理|自动化",
+    ),
+    "operate": re.compile(
+        r"\b(deploy|release|publish|ci\b|ci/cd|github actions?|workflow run|pipeline|docker|kubernetes|k8s|helm"
+        r"|terraform|server|nginx|install|configure|config|environment|env var|secrets?|credentials|push\b|merge"
+        r"|pull request|\bpr\b|branch|rebase|checkout|upgrade|monitor|logs?\b|restart|start (the )?\w+ (in|on)"
+        r"|background|cron|dns|ssl|certificate|permissions?)"
+        r"|\b(разверн|деплой|настро|установ|сервер|запуст|окружени|implant|configur|instal|servidor|publicar)"
+        r"|部署|配置|安装|服务器|发布|环境|运维",
+    ),
+    "understand": re.compile(
+        r"\b(explain|how does|how do|what does|what is|what are|why (is|does|do)|walk me through|understand"
+        r"|overview|where is|where are|which file|tell me about|am i interpret|is there any|was there any|question)"
+        r"|\b(объясн|как работает|что такое|почему|расскаж|explique|explica|como funciona|o que é|por que|entend)"
+        r"|解释|怎么|为什么|是什么|如何工作|介绍一下|理解",
+    ),
+    "plan": re.compile(
+        r"\b(plan|planning|design|approach|architecture|roadmap|brainstorm|strateg|proposal|rfc\b|trade-?offs?"
+        r"|options|should we|how should|milestone|phase|todo\b|backlog|spec\b|discuss|beads?\b)"
+        r"|\b(план|спланир|проектир|архитектур|подход|стратег|planej|projet|arquitetur|estratég|abordagem)"
+        r"|计划|规划|设计|方案|架构|路线图",
+    ),
+    "analyze": re.compile(
+        r"\b(analy[sz]|dataset|data set|csv|statistic|chart|plot|graph|visuali[sz]|dashboard|metrics?|trend"
+        r"|correlat|regression model|forecast|notebook|pandas|sql query|report on|insight|survey)"
+        r"|\b(анализ|данны|статистик|график|análise|analis|dados|estatístic|gráfico|planilha)"
+        r"|分析|数据|统计|图表|可视化|报表",
+    ),
+    "write": re.compile(
+        r"\b(document|docs?\b|readme|changelog|claude\.md|agents\.md|write[- ]?up|blog|article|essay|report\b"
+        r"|presentation|slides?\b|deck\b|memo|proposal doc|release notes|translate|proofread|wording|copy\b)"
+        r"|\b(документ|статья|статью|презентац|отчёт|отчет|текст|documenta|artigo|relatório|apresenta|slides)"
+        r"|文档|文章|报告|演示|幻灯片|说明书|翻译|ドキュメント|を最新",
+    ),
+}
+
+_VERIFY = re.compile(
+    r"\b(run (the )?tests?|make sure|ensure|verify|validate|check (that|if|whether)|confirm|lint|typecheck"
+    r"|type-check|ci (is )?green|all tests pass|regression tests?|benchmark|reproduce|edge cases?"
+    r"|did you (push|commit|run|test|check)|has the \w+ landed|ci (failed|is red))"
+    r"|\b(провер|убедись|тесты|verifi|garant|certifique|confirm|rode os testes)|验证|确认|测试|检查",
+    re.IGNORECASE,
+)
+_QUESTION = re.compile(
+    r"\?\s*$|？|^\s*(how|what|why|where|which|is|are|can|does|do|could|should|was)\b", re.I
+)
+_PATH = re.compile(
+    r"[\w.-]+/[\w./-]+|\b[\w-]+\.(py|ts|tsx|js|go|rs|ex|exs|md|json|ya?ml|toml|sql|java|rb|css)\b"
+)
+_IDENT = re.compile(
+    r"`[^`\n]{2,80}`|\b[a-z]+_[a-z_]+\b|\b[a-z]+[A-Z]\w+\b|\b[A-Z][a-z]+[A-Z]\w+\b|#\d+|--[a-z-]{3,}"
+)
+_URL = re.compile(r"https?://\S+")
+_WRAPPER = re.compile(
+    r"<(command-name|command-message|local-command-stdout|local-command-stderr)>.*?</\1>", re.S
+)
+_TAG = re.compile(r"</?[a-z][\w-]*>")
+_NOT_A_PROMPT = (
+    "<task-notification>",
+    "this session is being continued",
+    "<local-command-",
+    "caveat: the messages",
 )
 
 
 def is_correction(text: str) -> bool:
     """Whether a prompt corrects, rejects or pushes back on the agent."""
     return bool(text) and _CORRECTION.search(text[:400]) is not None
+
+
+def is_affirmation(text: str) -> bool:
+    return bool(text) and _AFFIRM.search(text[:200]) is not None
+
+
+def is_complaint(text: str) -> bool:
+    return bool(text) and _COMPLAINT.search(text[:600]) is not None
+
+
+def clean_prompt(text: str) -> str:
+    """The words the person typed: slash-command wrappers dropped (their arguments kept), and
+    system-injected text (task notifications, compaction summaries, command output) emptied."""
+    head = text.lstrip()[:200].lower()
+    if head.startswith(_NOT_A_PROMPT) or head.startswith("[request interrupted"):
+        return ""
+    if "<command-" in text or "<bash-" in text:
+        if "<bash-stdout>" in text or "<bash-stderr>" in text:
+            return ""
+        text = _WRAPPER.sub(" ", text)
+    return _TAG.sub(" ", text).strip()
+
+
+def intents(text: str) -> dict[str, int]:
+    """How many terms of each work mode's vocabulary the text holds (case-insensitive)."""
+    sample = text[:2000].lower()  # the patterns are lower-case: cheaper than matching case-insensitively
+    return {mode: len(pattern.findall(sample)) for mode, pattern in INTENTS.items()}
+
+
+def asks_verification(text: str) -> bool:
+    return _VERIFY.search(text[:4000]) is not None
+
+
+def is_question(text: str) -> bool:
+    return _QUESTION.search(text[:400].strip()) is not None
+
+
+def precision(text: str) -> int:
+    """0-4: how precisely a prompt sets up a task (named files, identifiers, links, constraints)."""
+    sample = text[:4000]
+    score = 0
+    score += bool(_PATH.search(sample))
+    score += len(_IDENT.findall(sample)) >= 2
+    score += bool(_URL.search(sample))
+    score += len(sample.split()) >= 40 or len(sample) >= 160
+    return score

@@ -156,9 +156,9 @@ def cohort_stats(vec: list[float]) -> dict[str, Any]:
     n, rated = vec[I_SESSIONS], vec[I_RATED]
     modes = {m: vec[I_MODE + i] for i, m in enumerate(MODES)}
     return {
-        "sessions": int(round(n)),
-        "rated_sessions": int(round(rated)),
-        "work_mode_sessions": {m: int(round(c)) for m, c in modes.items()},
+        "sessions": round(n),
+        "rated_sessions": round(rated),
+        "work_mode_sessions": {m: round(c) for m, c in modes.items()},
         "work_mode_share": {m: _ratio(c, n) for m, c in modes.items()},
         "outcome_rate": {name: _ratio(vec[I_RATE + i], rated) for i, name in enumerate(OUTCOME_RATES)},
         "actions_per_prompt": _ratio(vec[I_APP_SUM], vec[I_PROMPTED]),

@@ -14,9 +14,11 @@ from typing import Any
 
 import orjson
 
+from models.alerting import AlertPolicy, alert_record, decide
 from models.classification import expertise_label
 from models.decode import Rejection
 from models.windows import (
+    SEP,
     Contribution,
     WindowSpec,
     add_to_bucket,
@@ -34,6 +36,7 @@ from streams.table_io import delete, put
 log = logging.getLogger(__name__)
 META = "__meta__"
 PARTITION = 0  # the classified topic and the window tables have one partition
+ALERT_DIMENSIONS = ("all", "agent", "expertise")
 
 
 class Aggregator:
@@ -98,7 +101,10 @@ class Aggregator:
             put(self.windows, PARTITION, META, meta)
             metrics.WATERMARK.set(meta["watermark"])
         self._export_due = True
-        self.refresh_export(wall)
+        self.refresh_export(wall, force=True)
+        if meta["watermark"] is not None:
+            await self._alerts(meta)
+            put(self.windows, PARTITION, META, meta)
 
     def _add(self, c: Contribution, sign: int, touched: dict[str, dict[str, list[float]]],
              corrections: set[tuple[str, int]], meta: dict[str, Any]) -> None:
@@ -147,6 +153,31 @@ class Aggregator:
         contribs = self.pipeline.tables.contributions
         for key in [k for k, v in contribs.data.items() if v and v[2] < cutoff]:
             delete(contribs, PARTITION, key)
+
+    async def _alerts(self, meta: dict[str, Any]) -> None:
+        """Success-rate drop per cohort: the short window against the longest one, with hysteresis."""
+        s = self.pipeline.settings
+        policy = AlertPolicy(s.alert_min_sessions, s.alert_drop_ratio, s.alert_clear_ratio)
+        short_spec = min(self.specs, key=lambda w: w.size_s)
+        base_spec = max(self.specs, key=lambda w: w.size_s)
+        if short_spec == base_spec or short_spec.name not in self.exported:
+            return
+        short = self.exported[short_spec.name][1]
+        base = self.exported[base_spec.name][1]
+        states = meta.setdefault("alerts", {})
+        for key in [k for k in short if k.split(SEP, 1)[0] in ALERT_DIMENSIONS]:
+            was = states.get(key, False)
+            now = decide(was, short.get(key), base.get(key), policy)
+            if now != was:
+                dim, _, value = key.partition(SEP)
+                states[key] = now
+                record = alert_record(key, now, short.get(key), base.get(key), short_window=short_spec.name,
+                                      baseline_window=base_spec.name, event_time=meta["watermark"])
+                await self.pipeline.topics.alerts.send(key=f"success_rate_drop:{dim}:{value}".encode(),
+                                                       value=orjson.dumps(record))
+                metrics.ALERTS.labels(alert="success_rate_drop", state=record["state"]).inc()
+        firing = sum(1 for v in states.values() if v)
+        metrics.ALERT_ACTIVE.labels(alert="success_rate_drop", window=short_spec.name).set(firing)
 
     def refresh_export(self, wall: float, *, force: bool = False) -> None:
         """Recompute what /metrics shows, at most every 0.2 s unless forced."""

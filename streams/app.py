@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import faust
@@ -86,10 +87,12 @@ def create_app(settings: Settings) -> Pipeline:
     return Pipeline(settings, app, topics, tables)
 
 
-def _table(app: faust.App, name: str, partitions: int, value_serializer: str) -> Any:
-    table = app.Table(name, default=None, partitions=partitions)
-    # Faust takes serializers from model types; these tables hold plain objects, so name the
-    # codecs directly (before the changelog topic is first used)
-    table.key_serializer = "utf8"
-    table.value_serializer = value_serializer
-    return table
+def _codec_type(codec: str) -> type:
+    """A marker type naming a codec: Faust takes a table's key and value codecs from their types."""
+    return type(f"{codec}_type", (), {"_options": SimpleNamespace(serializer=codec),
+                                      "from_data": classmethod(lambda cls, value, preferred_type=None: value)})
+
+
+def _table(app: faust.App, name: str, partitions: int, value_codec: str) -> Any:
+    return app.Table(name, default=None, partitions=partitions, key_type=_codec_type("utf8"),
+                     value_type=_codec_type(value_codec))

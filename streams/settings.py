@@ -28,9 +28,7 @@ class Settings(BaseSettings):
     # worker
     store: str = Field("memory://", description="memory:// or rocksdb:// (persistent state)")
     data_dir: str = ".state"
-    web_host: str = "127.0.0.1"
-    web_port: int = 6066
-    metrics_host: str = "127.0.0.1"
+    metrics_host: str = Field("127.0.0.1", description="bind address of /metrics; 0.0.0.0 to expose it")
     metrics_port: int = 9464
     batch_size: int = Field(500, ge=1, description="messages taken from a topic per batch")
     batch_within_s: float = Field(0.2, gt=0)
@@ -73,7 +71,7 @@ class Settings(BaseSettings):
     alert_drop_ratio: float = Field(0.7, description="fire when short-window verified success < ratio x baseline")
     alert_clear_ratio: float = Field(0.85, description="clear when it recovers above ratio x baseline")
 
-    log_level: str = "info"
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
 
     @field_validator("broker")
     @classmethod

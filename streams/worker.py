@@ -15,6 +15,7 @@ from streams.app import Pipeline
 from streams.classifier import make_classifier
 from streams.classify_agent import ClassifyAgent
 from streams.dlq import dead_letter
+from streams.otel_agent import OtelNormalizer
 from streams.sessionizer import TICK_HEADER, Sessionizer
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Worker:
         self.sessionizer = Sessionizer(pipeline)
         self.classify = ClassifyAgent(pipeline, make_classifier(pipeline.settings))
         self.aggregator = Aggregator(pipeline)
+        self.otel = OtelNormalizer(pipeline)
         self._register()
 
     def _register(self) -> None:
@@ -59,11 +61,19 @@ class Worker:
             async for batch in stream.take_events(**take):
                 await _guarded(p, "aggregate", self.aggregator.process, batch)
 
+        @app.agent(p.topics.otel, name="otel-normalize")
+        async def otel_normalize(stream: Any) -> None:
+            async for batch in stream.take_events(**take):
+                await _guarded(p, "otel", self.otel.process, batch)
+
         @app.timer(interval=s.tick_interval_s, name="ticks")
         async def ticks() -> None:
             # event time must advance on partitions that receive nothing: tick each one we own
             value = orjson.dumps({"tick": time.time()})
-            for tp in app.assignor.assigned_actives():
+            actives = app.assignor.assigned_actives()
+            recovered = app.tables.recovery.completed.is_set()  # type: ignore[attr-defined]
+            metrics.READY.set(1 if actives and recovered and not app.rebalancing else 0)
+            for tp in actives:
                 if tp.topic == s.topic_events:
                     await p.topics.events.send(key=None, value=value, partition=tp.partition,
                                                headers={TICK_HEADER: b"1"})

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 
-from prometheus_client import REGISTRY, start_http_server
+from prometheus_client import REGISTRY, disable_created_metrics, start_http_server
 
 from streams.app import create_app
 from streams.settings import get_settings
@@ -29,9 +29,11 @@ def run(args: argparse.Namespace) -> int:
         asyncio.run(create_topics(settings))
     pipeline = create_app(settings)
     worker = Worker(pipeline)
+    disable_created_metrics()
     REGISTRY.register(WindowCollector(lambda: worker.aggregator.exported))
     start_http_server(settings.metrics_port, addr=settings.metrics_host)
     logging.getLogger(__name__).info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
-    sys.argv = ["sessionscope", "worker", "--loglevel", settings.log_level, "--without-web"]
+    level = {"warning": "warn", "critical": "crit"}.get(settings.log_level.lower(), settings.log_level.lower())
+    sys.argv = ["sessionscope", "worker", "--loglevel", level, "--without-web"]
     pipeline.app.main()
     return 0

@@ -1,0 +1,36 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from streams.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_setting_is_documented_in_env_example():
+    text = (ROOT / ".env.example").read_text()
+    for name in Settings.model_fields:
+        assert f"SESSIONSCOPE_{name.upper()}=" in text, name
+
+
+def test_environment_is_read_with_prefix_and_validated(monkeypatch):
+    monkeypatch.setenv("SESSIONSCOPE_BROKER", "broker-1:9092")
+    monkeypatch.setenv("SESSIONSCOPE_INACTIVITY_GAP_S", "60")
+    s = Settings()
+    assert s.broker == "kafka://broker-1:9092" and s.bootstrap == "broker-1:9092"
+    assert s.inactivity_gap_s == 60
+    monkeypatch.setenv("SESSIONSCOPE_INACTIVITY_GAP_S", "-1")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_api_key_is_secret(monkeypatch):
+    monkeypatch.setenv("SESSIONSCOPE_ANTHROPIC_API_KEY", "sk-ant-very-secret")
+    s = Settings()
+    assert "very-secret" not in repr(s) and "very-secret" not in str(s.model_dump())
+    assert s.anthropic_api_key is not None and s.anthropic_api_key.get_secret_value() == "sk-ant-very-secret"
+
+
+def test_endpoints_bind_to_localhost_by_default():
+    assert Settings().metrics_host == "127.0.0.1"
