@@ -4,9 +4,9 @@ The JSON is generated so that panels stay uniform (datasource, units, legends) a
 reference figures live in one place. Stdlib only. `make dashboards` rewrites the files;
 `python grafana/build.py --check` exits 1 when a committed file differs from what this builds.
 
-Window gauges are exported by the worker that owns the cohort's table partition, so every
-window query takes `max by (...)`: it drops the instance label and hides the brief double
-export while partitions move between workers.
+Window gauges are exported by the worker that owns the (single) sessions-classified partition,
+so every window query takes `max by (...)`: it drops the instance label and hides the brief
+double export while partitions move between workers.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from models.privacy import TextPolicy, apply_text_policy
+
 # per-item caps, so one huge tool output cannot crowd out the rest of a turn
 ITEM_CAP = {"prompt": 5000, "assistant": 600, "tool": 240, "result": 240, "error": 400}
 
@@ -25,6 +27,7 @@ class Evidence:
     tail_used: int = 0
     turn_used: int = 0
     dropped: int = 0
+    policy: TextPolicy = "keep"
 
     @property
     def tail_reserve(self) -> int:
@@ -37,6 +40,8 @@ class Evidence:
         if cap <= 0:
             self.dropped += 1
             return
+        if self.policy != "keep":
+            text = apply_text_policy(text, self.policy)
         if len(text) > cap:
             text = text[: max(cap - 1, 0)] + "…"
         size = len(text)
@@ -59,8 +64,8 @@ class Evidence:
 
     def to_dict(self) -> dict[str, Any]:
         return {"tc": self.turn_chars, "sc": self.session_chars, "h": self.head, "t": self.tail,
-                "hu": self.head_used, "tu": self.tail_used, "u": self.turn_used, "d": self.dropped}
+                "hu": self.head_used, "tu": self.tail_used, "u": self.turn_used, "d": self.dropped, "p": self.policy}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Evidence:
-        return cls(d["tc"], d["sc"], d["h"], d["t"], d["hu"], d["tu"], d["u"], d["d"])
+        return cls(d["tc"], d["sc"], d["h"], d["t"], d["hu"], d["tu"], d["u"], d["d"], d.get("p", "keep"))

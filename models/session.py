@@ -30,6 +30,7 @@ from models.events import (
 from models.evidence import Evidence
 from models.features import EDIT_TOOLS, SHELL_TOOLS, changed_lines, command_kind, file_kind, tool_target
 from models.language import is_correction
+from models.privacy import TextPolicy
 
 MAX_KEYS = 48  # bound on distinct keys of each counter map (tool names, models)
 MAX_IDS = 20_000  # past this, replays are caught by the source offset only
@@ -134,8 +135,10 @@ class SessionState:
         )  # fmt: skip
 
 
-def new_session(session_id: str, *, turn_chars: int = 5000, session_chars: int = 25000) -> SessionState:
-    return SessionState(session_id=session_id, evidence=Evidence(turn_chars, session_chars))
+def new_session(
+    session_id: str, *, turn_chars: int = 5000, session_chars: int = 25000, text_policy: TextPolicy = "keep"
+) -> SessionState:
+    return SessionState(session_id=session_id, evidence=Evidence(turn_chars, session_chars, policy=text_policy))
 
 
 def apply(state: SessionState, event: Event) -> bool:

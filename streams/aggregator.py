@@ -30,7 +30,6 @@ from models.windows import (
 )
 from streams import metrics
 from streams.app import Pipeline
-from streams.dlq import dead_letter
 from streams.table_io import delete, put
 
 log = logging.getLogger(__name__)
@@ -70,7 +69,7 @@ class Aggregator:
                 record = orjson.loads(msg.value)
                 new = contribution(record)
             except Exception as exc:
-                await dead_letter(self.pipeline.topics.dlq, "aggregate", Rejection(
+                await self.pipeline.dead_letters.send("aggregate", Rejection(
                     "bad_classified_record", f"unreadable classified record: {exc!r}", msg.value or b""), key=msg.key)
                 continue
             old_raw = contribs.data.get(new.session_id)

@@ -9,6 +9,7 @@ from typing import Any
 import faust
 
 from streams import codecs
+from streams.dlq import DeadLetters
 from streams.settings import Settings
 
 
@@ -36,6 +37,7 @@ class Pipeline:
     app: faust.App
     topics: Topics
     tables: Tables
+    dead_letters: DeadLetters
 
 
 def create_app(settings: Settings) -> Pipeline:
@@ -84,7 +86,7 @@ def create_app(settings: Settings) -> Pipeline:
         contributions=_table(app, "contributions", 1, "orjson"),
         windows=_table(app, "windows", 1, "orjson"),
     )
-    return Pipeline(settings, app, topics, tables)
+    return Pipeline(settings, app, topics, tables, DeadLetters(topics.dlq, settings.transcript_text))
 
 
 def _codec_type(codec: str) -> type:

@@ -14,7 +14,6 @@ from models.records import classified_record
 from models.session import SessionState
 from streams.app import Pipeline
 from streams.classifier import Classifier
-from streams.dlq import dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +38,7 @@ class ClassifyAgent:
             doc = orjson.loads(msg.value)
             state = SessionState.from_dict(doc["session"])
         except Exception as exc:  # a record we did not write, or a schema change: keep it, move on
-            await dead_letter(self.pipeline.topics.dlq, "classify",
+            await self.pipeline.dead_letters.send("classify",
                               Rejection("bad_closed_record", f"unreadable closed-session record: {exc!r}",
                                         msg.value or b""), key=msg.key)
             return None

@@ -14,7 +14,6 @@ from models.adapters.otel import normalize_otlp
 from models.decode import encode_batch
 from streams import metrics
 from streams.app import Pipeline
-from streams.dlq import dead_letter
 
 
 class OtelNormalizer:
@@ -30,7 +29,7 @@ class OtelNormalizer:
             result = normalize_otlp(msg.value or b"", now=time.time(), max_future_s=skew)
             source = f"{msg.topic}/{msg.partition}@{msg.offset}"
             for problem in result.problems:
-                await dead_letter(topics.dlq, "otel", problem, key=msg.key, source=source)
+                await self.pipeline.dead_letters.send("otel", problem, key=msg.key, source=source)
             for session_id, events in result.sessions.items():
                 value = encode_batch(session_id, [e.model_dump(mode="json") for e in events])
                 await topics.events.send(key=session_id.encode(), value=value)

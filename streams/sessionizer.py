@@ -24,7 +24,6 @@ from models.events import Event
 from models.session import SessionState, apply, new_session
 from streams import metrics
 from streams.app import Pipeline
-from streams.dlq import dead_letter
 from streams.table_io import delete, put
 
 log = logging.getLogger(__name__)
@@ -77,7 +76,8 @@ class Sessionizer:
             state = table.data.get(session_id)
             if state is None:
                 state = new_session(session_id, turn_chars=self.settings.turn_chars,
-                                    session_chars=self.settings.session_chars)
+                                    session_chars=self.settings.session_chars,
+                                    text_policy=self.settings.transcript_text)
             elif offset <= state.last_offset:  # a replayed message already in the state
                 metrics.DUPLICATE_EVENTS.inc(len(events))
                 continue
@@ -100,12 +100,12 @@ class Sessionizer:
         decoded = decode_message(msg.value, now=wall, max_bytes=s.max_message_bytes, max_future_s=s.max_future_skew_s)
         source = f"{msg.topic}/{msg.partition}@{msg.offset}"
         for rejection in decoded.rejections:
-            await dead_letter(self.pipeline.topics.dlq, "decode", rejection, key=msg.key, source=source)
+            await self.pipeline.dead_letters.send("decode", rejection, key=msg.key, source=source)
         key = msg.key.decode("utf-8", "replace") if isinstance(msg.key, bytes) else msg.key
         for ev in decoded.events:
             if key is not None and ev.session_id != key:
                 # a session split over partitions would be closed twice: producers must key by session
-                await dead_letter(self.pipeline.topics.dlq, "decode", Rejection(
+                await self.pipeline.dead_letters.send("decode", Rejection(
                     "wrong_key", f"message key {key!r} is not the event's session_id {ev.session_id!r}; "
                     "key messages by session_id", orjson.dumps(ev.model_dump(mode="json"))), key=msg.key, source=source)
                 continue

@@ -14,7 +14,6 @@ from streams.aggregator import Aggregator
 from streams.app import Pipeline
 from streams.classifier import make_classifier
 from streams.classify_agent import ClassifyAgent
-from streams.dlq import dead_letter
 from streams.otel_agent import OtelNormalizer
 from streams.sessionizer import TICK_HEADER, Sessionizer
 
@@ -29,7 +28,7 @@ async def _guarded(pipeline: Pipeline, stage: str, step: Any, batch: list[Any]) 
         log.exception("%s failed on a batch of %d messages; they go to the dead-letter topic", stage, len(batch))
         for event in batch:
             msg = event.message
-            await dead_letter(pipeline.topics.dlq, stage, Rejection("internal_error", repr(exc)[:500],
+            await pipeline.dead_letters.send(stage, Rejection("internal_error", repr(exc)[:500],
                                                                     msg.value or b""), key=msg.key)
 
 
