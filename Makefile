@@ -16,11 +16,11 @@ install: $(STAMP)
 
 # promtool and prometheus (Debian's package) for the rule tests and the live-Prometheus test
 tools:
-	@command -v promtool >/dev/null 2>&1 || { \
-	  echo "installing Debian's prometheus package (promtool, prometheus)"; \
+	@{ command -v promtool && command -v amtool; } >/dev/null 2>&1 || { \
+	  echo "installing Debian's prometheus and prometheus-alertmanager (promtool, amtool)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null; \
-	  pkill -x prometheus 2>/dev/null || true; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends prometheus prometheus-alertmanager >/dev/null; \
+	  pkill -x prometheus 2>/dev/null || true; pkill -x prometheus-alertmanager 2>/dev/null || true; }
 
 run: install
 	$(BIN)/sessionscope demo
