@@ -142,3 +142,20 @@ def test_structure_of_generated_truth_matches_the_reducer():
             for e in decode_message(raw, now=time.time()).events:
                 apply(state, e)
         assert {k: structure(state)[k] for k in STRUCTURE_KEYS} == {k: s.truth[k] for k in STRUCTURE_KEYS}
+
+
+def test_idle_partitions_close_sessions_by_inactivity(broker, app_env, start_worker):
+    # live sessions without an end event and no traffic after them: event time must still advance
+    start_worker(SESSIONSCOPE_INACTIVITY_GAP_S="3")
+    now = time.time()
+    msgs = []
+    for i in range(6):
+        sid = f"idle-{i}"
+        events = [{"event_id": f"{sid}-1", "ts": now - 2, "type": "prompt", "text": "explain the build"},
+                  {"event_id": f"{sid}-2", "ts": now - 1, "type": "assistant_text", "text": "It compiles twice."}]
+        msgs.append((sid.encode(), encode_batch(sid, events)))
+    produce_sync(broker.bootstrap, app_env["SESSIONSCOPE_TOPIC_EVENTS"], msgs)
+    records = _classified(broker.bootstrap, app_env["SESSIONSCOPE_TOPIC_CLASSIFIED"], 6, timeout=60)
+    docs = [orjson.loads(r.value) for r in records]
+    assert {d["close_reason"] for d in docs} == {"inactivity"}
+    assert all(d["closed_at"] - now >= 3 for d in docs)  # not before the gap
