@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SESSIONSCOPE_", env_file=".env", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="SESSIONSCOPE_", env_file=".env", extra="ignore", frozen=True, env_ignore_empty=True
+    )
 
     # broker and topics
     broker: str = Field("kafka://127.0.0.1:9092", description="Kafka bootstrap, e.g. kafka://host:9092")
@@ -53,7 +55,7 @@ class Settings(BaseSettings):
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
     claude_model: str = "claude-haiku-4-5"
-    claude_temperature: float = 0.2
+    claude_temperature: float | None = Field(0.2, description="the study used 0.2; empty for models without it")
     claude_max_concurrency: int = Field(8, ge=1)
     claude_timeout_s: float = 60.0
     claude_max_retries: int = 4

@@ -34,3 +34,8 @@ def test_api_key_is_secret(monkeypatch):
 
 def test_endpoints_bind_to_localhost_by_default():
     assert Settings().metrics_host == "127.0.0.1"
+
+
+def test_empty_api_key_means_no_key(monkeypatch):
+    monkeypatch.setenv("SESSIONSCOPE_ANTHROPIC_API_KEY", "")
+    assert Settings().anthropic_api_key is None
