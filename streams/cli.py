@@ -6,18 +6,19 @@ import argparse
 import importlib
 import sys
 
-# each module defines add_parser(subparsers) and run(args) -> int
-COMMANDS = ("worker", "demo", "ingest", "classify", "evaluate", "generate", "topics", "bench")
+# each module defines add_parser(subparsers) and run(args) -> int; "send-end" lives in send_end.py
+COMMANDS = ("worker", "demo", "ingest", "send-end", "topics", "classify", "evaluate", "generate", "bench", "chaos")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sessionscope", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
+        module_name = f"streams.commands.{name.replace('-', '_')}"
         try:
-            module = importlib.import_module(f"streams.commands.{name}")
+            module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name != f"streams.commands.{name}":
+            if exc.name != module_name:
                 raise
             continue
         module.add_parser(sub)

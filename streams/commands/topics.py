@@ -1,0 +1,43 @@
+"""`sessionscope topics`: create the source and sink topics (Faust creates only its changelogs).
+
+Prints the plan, one topic a line: name, partitions, and whether it was created now or existed.
+Run it once before the first worker, ingest or OTel Collector; it is safe to run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from streams.settings import get_settings
+from streams.topics import create_topics, topic_plan
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("topics", help="create the topics and print them", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p.add_argument("--list", action="store_true", help="print the plan only; create nothing")
+    p.add_argument("--broker", help="Kafka bootstrap, overrides settings.broker")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    if args.broker:
+        settings = settings.model_copy(update={"broker": args.broker if "://" in args.broker
+                                               else f"kafka://{args.broker}"})  # fmt: skip
+    plan = topic_plan(settings)
+    if args.list:
+        for name, partitions in plan.items():
+            print(f"{name}\t{partitions}")
+        return 0
+    try:
+        created = set(asyncio.run(create_topics(settings)))
+    except Exception as exc:
+        print(f"error: could not create topics on {settings.bootstrap}: {exc!r}; is the broker running "
+              "and SESSIONSCOPE_BROKER set?", file=sys.stderr)  # fmt: skip
+        return 1
+    for name, partitions in plan.items():
+        print(f"{name}\t{partitions}\t{'created' if name in created else 'exists'}")
+    return 0
