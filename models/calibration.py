@@ -38,20 +38,21 @@ SUCCEEDED: dict[int, float] = {1: 0.42, 2: 0.50, 3: 0.56, 4: 0.57, 5: 0.60}
 
 # our choice: failure signal by outcome, picked so that troubled sessions (failure >= 3) come out near
 # the study's figures among troubled: at least partial 60% (novice) to 80%, verified 4% to 15%; and
-# so that the share succeeded falls steeply with the failure signal (study: 85% at 1, 3% at 5)
+# so that the share succeeded falls steeply with the failure signal (study: 85% at 1, 3% at 5).
+# A failed session always shows it ended failed: the agent gave up (3) or a hard failure signal (4-5).
 FAILURE_SIGNAL: dict[str, tuple[float, ...]] = {  # P(0..5)
     "succeeded": (0.55, 0.20, 0.10, 0.15, 0.0, 0.0),
     "partially_succeeded": (0.10, 0.06, 0.26, 0.32, 0.26, 0.0),
-    "failed": (0.0, 0.04, 0.14, 0.30, 0.37, 0.15),
+    "failed": (0.0, 0.0, 0.0, 0.25, 0.55, 0.20),
     "no_clear_goal": (0.80, 0.20, 0.0, 0.0, 0.0, 0.0),
 }
 # success signal when there is no hard signal (below 4); partial sessions may reach 4 (a passing
 # test for the half that works), failed ones stay soft: the study saw 13% succeeded at signal 1
 SOFT_SUCCESS_SIGNAL: dict[str, tuple[float, ...]] = {  # P(0..3)
     "succeeded": (0.0, 0.08, 0.52, 0.40),
-    "partially_succeeded": (0.05, 0.25, 0.40, 0.30),
-    "failed": (0.35, 0.40, 0.20, 0.05),
-    "no_clear_goal": (0.45, 0.45, 0.10, 0.0),
+    "partially_succeeded": (0.0, 0.30, 0.40, 0.30),
+    "failed": (0.5, 0.5, 0.0, 0.0),  # replaced by what the session shows: 1 if it changed something, else 0
+    "no_clear_goal": (0.4, 0.6, 0.0, 0.0),  # 0: aborted before any answer; 1: a reply, nothing more
 }
 PARTIAL_HARD_SUCCESS = 0.15  # partial sessions with one hard signal (signal 4)
 SEVERAL_HARD = 0.35  # of sessions with a hard success signal, those with several (signal 5)

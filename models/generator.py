@@ -104,12 +104,41 @@ def _signals(rng: random.Random, e: int, outcome: str, mode: str) -> tuple[int, 
     elif outcome == "partially_succeeded" and rng.random() < cal.PARTIAL_HARD_SUCCESS:
         success = 4
     failure = _pick(rng, dict(enumerate(cal.FAILURE_SIGNAL[outcome])))
+    if outcome == "partially_succeeded" and failure >= 4 and success < 4:
+        success = 1  # it ends on an error or a complaint: only faintly a success
     hard_s = _hard(rng, _HARD_SUCCESS[mode], 1 if success == 4 else rng.choice((2, 2, 3))) if success >= 4 else ()
     bag = ("final_error", "complaint") + (("tests_fail",) if mode in ("build", "fix", "test") else ())
     clash = {"tests_fail": "tests", "complaint": "affirm"}  # not both ends of the same signal
     bag = tuple(k for k in bag if clash.get(k) not in hard_s)
     hard_f = _hard(rng, bag, failure - 3) if failure >= 4 else ()
     return success, failure, hard_s, hard_f
+
+
+def _pushback(rng: random.Random, outcome: str, failure: int, no_edits: bool) -> str | None:
+    """How the failure signal shows as pushback (METHOD: 3 = gave up on a sub-task or the user pushed back)."""
+    if failure < 3 or (failure > 3 and rng.random() < 0.5):
+        return None
+    if outcome == "failed" and (failure == 3 or rng.random() < 0.5):
+        return "giveup"  # the agent gives up on the task itself
+    if outcome == "partially_succeeded" and not no_edits and rng.random() < 0.5:
+        return "giveup"  # on a sub-task, the rest of the change stands
+    return rng.choice(("correction", "interrupt") if no_edits else ("correction", "reject", "interrupt"))
+
+
+def _goal_less(rng: random.Random, success: int, failure: int) -> str:
+    if failure:
+        return "explore"  # the recovered blip needs an action
+    if success == 0:
+        return "aborted"  # the person leaves before the agent answers: nothing at all
+    return rng.choice(("greet", "idle", "explore", "probe"))
+
+
+def _goal_less_shape(rng: random.Random, kind: str, words: list[int]) -> tuple[list[int], list[int]]:
+    """No task, so little work: a reply, perhaps a look at a file or two."""
+    if kind == "aborted":
+        return [0], [0]
+    most = 3 if kind == "explore" else 1
+    return [rng.randint(1 if kind == "explore" else 0, most) for _ in words], words
 
 
 def _shape(rng: random.Random, e: int, turns_p: float, no_goal: bool, mult: float) -> tuple[list[int], list[int]]:
@@ -159,16 +188,25 @@ def _session(seed: int, i: int, start: float, span_s: float, end_probability: fl
     mult = max(0.3, 1 + cal.ACTIONS_BY_EXECUTION * (cal.USER_EXECUTION_SHARE - exec_share)
                + cal.ACTIONS_BY_PLANNING * (cal.USER_PLANNING_SHARE - plan_share))  # fmt: skip
     actions, words = _shape(rng, e, turns_p, no_goal, mult)
-    pushback = rng.choice(("correction", "reject", "interrupt", "giveup"))
-    abandon = outcome == "failed" and rng.random() < ABANDON_NO_EDITS[e]
+    # a failed session without a hard failure signal is one where the agent gave up before changing anything
+    abandon = outcome == "failed" and (failure == 3 or rng.random() < ABANDON_NO_EDITS[e])
+    no_edits = no_goal or abandon or mode in ("understand", "plan")
+    pushback = _pushback(rng, outcome, failure, no_edits)
+    if pushback in ("correction", "interrupt") and len(actions) < 2:  # the person corrects in a second prompt
+        actions, words = [actions[0] - actions[0] // 2, actions[0] // 2], [words[0], max(1, words[0] // 2)]
+    goal_less = _goal_less(rng, success, failure) if no_goal else None
+    if goal_less is not None:
+        actions, words = _goal_less_shape(rng, goal_less, words)
+    partial = None  # how a partial success shows
+    if outcome == "partially_succeeded":
+        settle = len(actions) > 1 and rng.random() < 0.5
+        partial = "giveup" if pushback == "giveup" else "settle" if settle else "incomplete"
     plan = Plan(
         mode=mode, expertise=e, outcome=outcome, success=success, failure=failure, actions=actions, words=words,
         hard_success=hard_s, hard_failure=hard_f, blips=(failure == 1) + (failure >= 3 and rng.random() < 0.5),
-        loop=failure == 2 or (failure >= 3 and rng.random() < 0.2),
-        pushback=pushback if failure == 3 or (failure > 3 and rng.random() < 0.5) else None,
-        no_edits=no_goal or abandon or mode in ("understand", "plan"),
+        loop=failure == 2 or (failure >= 3 and rng.random() < 0.2), pushback=pushback, no_edits=no_edits,
         lang=rng.randrange(len(LANGS)) if rng.random() < FOREIGN_LANGUAGE else None,
-        no_goal=no_goal, end=rng.random() < end_probability,
+        no_goal=goal_less, partial=partial, end=rng.random() < end_probability,
     )  # fmt: skip
     agent = _pick(rng, cal.AGENTS)
     model = _pick(rng, cal.MODELS[agent])
@@ -179,6 +217,8 @@ def _session(seed: int, i: int, start: float, span_s: float, end_probability: fl
     ws = Workspace(rng, STACKS[stack], f"/home/{user}/src/{project.split('/')[1]}")
     b = Builder(rng, sid, agent, model, {"session_id": sid, "agent": agent, "user": user, "project": project}, ws)
     build(plan, b)
+    if outcome == "failed":
+        plan.success = 1 if b.edited else 0  # changes that came to nothing are a faint signal; else none
     dur = b.t
     scale = min(1.0, span_s / dur) if dur > 0 else 1.0
     t0 = start + pos * max(0.0, span_s - dur)

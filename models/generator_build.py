@@ -11,24 +11,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from models.generator_text import (
-    AFFIRM,
-    AREAS,
-    COMPLAINT,
-    CORRECTIONS,
-    CORRECTIONS_I18N,
-    DATA_FILES,
-    FEATURES,
-    FILLER,
-    FOLLOW_UPS,
-    FOLLOW_UPS_I18N,
-    GIVE_UP,
-    INTERRUPT,
-    NO_GOAL,
-    SAYS,
-    TASKS,
-    TASKS_I18N,
-)
+from models.generator_prompts import closing_text, prompt_text
+from models.generator_text import AFFIRM, AREAS, COMPLAINT, FILLER, INTERRUPT, SAYS
 from models.generator_tools import EDITS, PROFILES, Workspace, below, pick, randint, render, target_for
 from models.language import is_correction
 
@@ -60,7 +44,8 @@ class Plan:
     pushback: str | None  # correction, reject, interrupt, giveup
     no_edits: bool
     lang: int | None  # index into LANGS; None is English
-    no_goal: bool
+    no_goal: str | None  # greet, idle, explore, probe or aborted (see NO_GOAL); None: the session has a goal
+    partial: str | None  # how a partial success shows: settle (last prompt), incomplete (closing), giveup
     end: bool  # a session_end event closes it (else the inactivity gap does)
 
 
@@ -146,21 +131,6 @@ class Builder:
         self.emit("user_feedback", 1.0 + self.rng.random() * 20, {"kind": kind, "text": text})
 
 
-def _prompt_text(plan: Plan, ws: Workspace, turn: int, correction: bool) -> str:
-    rng = ws.rng
-    if correction:
-        text = CORRECTIONS_I18N[plan.lang] if plan.lang is not None else pick(rng, CORRECTIONS)
-    elif plan.no_goal:
-        text = pick(rng, NO_GOAL)
-    elif turn == 0:
-        text = TASKS_I18N[plan.mode][plan.lang] if plan.lang is not None else pick(rng, TASKS[plan.mode])
-    else:
-        text = FOLLOW_UPS_I18N[plan.lang] if plan.lang is not None else pick(rng, FOLLOW_UPS)
-    fill = {"code": ws.rel("code"), "test": ws.rel("test"), "file": ws.rel("code"), "data": pick(rng, DATA_FILES),
-            "area": pick(rng, AREAS), "feature": pick(rng, FEATURES)}  # fmt: skip
-    return text.format_map(fill) if "{" in text else text
-
-
 def _words_text(mode: str, words: int, rng: random.Random) -> str:
     say = pick(rng, SAYS[mode])
     extra = min(words - len(say.split()), len(FILLER))
@@ -176,18 +146,18 @@ def build(plan: Plan, b: Builder) -> None:
     budgets = list(plan.actions)
     budgets[-1] = max(0, budgets[-1] - len(tail))
     pushback = plan.pushback
-    if pushback == "correction" and turns < 2:
-        pushback = "reject"
-    if pushback == "reject" and (plan.no_edits or mode in ("understand", "plan")):
-        pushback = "interrupt"
+    if pushback in ("correction", "interrupt") and turns < 2:
+        pushback = "reject"  # the plan gives these two turns; this guards a hand-made plan
+    if plan.success < 3:  # no verification run along the way: that would be a moderate signal
+        profile = (*profile[:3], tuple("run" if c == "build" else c for c in profile[3]))
     specials = _specials(plan, pushback, budgets, rng)
-    fix_first = mode == "fix" and "tests" in plan.hard_success  # reproduce the failure first
+    # reproduce the failure first (a recovered test failure is a blip: not when nothing went wrong)
+    fix_first = mode == "fix" and "tests" in plan.hard_success and plan.failure >= 1
     b.emit("session_start", 0.0, {"cwd": ws.cwd, "agent_version": "2.0.31" if b.agent == "claude_code" else "0.5"})
     closing = 0
     for k in range(turns):
-        correcting = pushback == "correction" and (k, -1) in specials
         think = 1.0 + rng.random() * 4 if k == 0 else min(rng.lognormvariate(3.8, 1.0), 1500.0)
-        b.prompt(_prompt_text(plan, ws, k, correcting), think)
+        b.prompt(prompt_text(plan, ws, k, (k, -1) in specials, k == turns - 1, b.base["project"]), think)
         words, budget = plan.words[k], budgets[k]
         opening = words // 8 if budget else 0
         closing = words - opening
@@ -202,6 +172,8 @@ def build(plan: Plan, b: Builder) -> None:
             target = target_for(action, ws, profile)
             if k == 0 and i == 0 and fix_first:
                 b.test(False)
+            elif special == "reject" and plan.no_edits:
+                b.act("bash", ws.command(pick(rng, profile[3])), rejected=True)
             elif special == "reject":
                 b.act("edit", ws.path(pick(rng, profile[2])), rejected=True)
             elif special == "interrupt":
@@ -210,8 +182,8 @@ def build(plan: Plan, b: Builder) -> None:
                 break
             elif special == "blip":
                 b.fail_then_retry(action, target, 1)
-            elif special == "loop":
-                b.fail_then_retry("bash", ws.command("run"), randint(rng, 2, 4))
+            elif special == "loop":  # a command of the kind this work runs, failing a few times
+                b.fail_then_retry("bash", ws.command(pick(rng, profile[3])), randint(rng, 2, 4))
             elif action == "task" and b.agent == "claude_code" and budget - i > 2:
                 sub = min(randint(rng, 2, 6), budget - i - 1)
                 if any((k, j) in specials for j in range(i + 1, i + sub + 1)):
@@ -224,7 +196,8 @@ def build(plan: Plan, b: Builder) -> None:
             else:
                 b.act(action, target)
             i += 1
-        if k == turns - 1 and mode in ("build", "fix", "test", "write") and not (plan.no_edits or b.edited):
+        changes = mode in ("build", "fix", "test", "write") or plan.success == 3
+        if k == turns - 1 and changes and not (plan.no_edits or b.edited):
             b.act("edit", ws.path(pick(rng, profile[2])))  # sessions that set out to change code do change it
         if closing > 0 and k != turns - 1:
             b.say(closing, _words_text(mode, closing, rng))
@@ -239,10 +212,13 @@ def _specials(plan: Plan, pushback: str | None, budgets: list[int], rng: random.
     skip_first = plan.mode == "fix" and "tests" in plan.hard_success
     spots: dict[tuple[int, int], str] = {}
     wanted = ["blip"] * plan.blips + (["loop"] if plan.loop else [])
-    if pushback in ("reject", "interrupt"):
+    if pushback == "reject":
         wanted.append(pushback)
-    elif pushback == "correction":
-        spots[(below(rng, 1, len(budgets)), -1)] = "correction"
+    elif pushback in ("correction", "interrupt"):  # an interrupt is followed by the person's correction
+        k = below(rng, 1, len(budgets))
+        spots[(k, -1)] = "correction"
+        if pushback == "interrupt" and budgets[k - 1]:
+            spots[(k - 1, budgets[k - 1] - 1)] = "interrupt"
     for kind in wanted:
         for _ in range(4):  # a few tries for a free spot; a crowded short session may keep fewer
             k = pick(rng, slots)
@@ -260,7 +236,7 @@ def _tail(plan: Plan, mode: str) -> list[str]:
         ops.append("tests_fail")
     if plan.success == 3:
         ops.append("check")  # a clean build or run: a moderate signal
-    if mode == "plan" and not plan.no_goal:
+    if mode == "plan" and plan.no_goal is None:
         ops.insert(0, "exitplan")
     if "final_error" in plan.hard_failure:
         ops.append("final_error")
@@ -283,17 +259,16 @@ def _close(plan: Plan, b: Builder, tail: list[str], words: int) -> None:
             b.n["pull_requests"] += 1
             b.emit("pull_request", 0.01, {"ok": True, "url": url})
         elif op == "output":
-            kind = {"operate": "deploy", "analyze": "data"}.get(plan.mode, "run")
+            kind = {"operate": "ship", "analyze": "data"}.get(plan.mode, "run")
             b.act("bash", ws.command(kind), output="deployment successfully rolled out; 200 OK; result matches")
         elif op == "check":
             b.act("bash", ws.command("build"), output="Build succeeded, 0 warnings")
         elif op == "exitplan":
             b.act("exitplan", "1. survey 2. design 3. migrate 4. verify", output="User approved the plan")
         elif op == "final_error":
-            b.act("bash", ws.command("run"), error=_ERRORS["bash"])
+            b.act("bash", ws.command(pick(rng, PROFILES[plan.mode][3])), error=_ERRORS["bash"])
     if words > 0:
-        text = GIVE_UP.format(area=pick(rng, AREAS)) if plan.pushback == "giveup" else None
-        b.say(words, text or _words_text(plan.mode, words, rng))
+        b.say(words, closing_text(plan, rng, _words_text(plan.mode, words, rng)))
     if "affirm" in plan.hard_success:
         b.feedback("affirm", pick(rng, AFFIRM))
     if "complaint" in plan.hard_failure:

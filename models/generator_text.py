@@ -62,14 +62,18 @@ AGENT_FILES = ("prompts/triage.md", ".claude/agents/reviewer.md", "evals/triage.
                ".claude/commands/release.md", "agents/pipeline.py")  # fmt: skip
 PLAN_FILES = ("docs/plan.md", "PLAN.md", "docs/rfc-0007.md")
 
-DEPLOY_CMDS = ("kubectl apply -f deploy/k8s/", "helm upgrade --install api deploy/helm -n staging",
-               "terraform plan -out plan.tfplan", "terraform apply plan.tfplan", "docker compose up -d",
-               "docker build -t registry.local/api:1.4.2 .", "kubectl rollout status deploy/api -n staging",
-               "gh workflow run release.yml", "systemctl restart nginx", "kubectl logs deploy/api --tail=50",
-               "aws s3 sync dist/ s3://static-site-prod", "fly deploy --app status-page")  # fmt: skip
+# operating work inspects the environment along the way; the commands that change it (SHIP_CMDS) are
+# the "matching command output" that closes a session with a hard success signal
+DEPLOY_CMDS = ("kubectl get pods -n staging", "kubectl logs deploy/api --tail=50", "terraform plan -out plan.tfplan",
+               "kubectl rollout status deploy/api -n staging", "helm lint deploy/helm", "docker ps",
+               "docker build -t registry.local/api:1.4.2 .", "systemctl status nginx", "kubectl describe deploy/api")
+SHIP_CMDS = ("kubectl apply -f deploy/k8s/", "helm upgrade --install api deploy/helm -n staging",
+             "terraform apply plan.tfplan", "docker compose up -d", "gh workflow run release.yml",
+             "fly deploy --app status-page")  # fmt: skip
 DATA_CMDS = ("python analysis/churn.py", "duckdb -c \"select count(*) from 'data/orders.csv'\"",
-             "head -5 data/customers.csv", "python -c \"import pandas as pd; print(pd.read_csv('data/orders.csv')"
-             ".describe())\"", "jq '.[0]' data/signups.jsonl", "wc -l data/orders.csv")  # fmt: skip
+             "sqlite3 data/app.db 'select plan, count(*) from users group by 1'", "python -c \"import pandas as pd; "
+             "print(pd.read_csv('data/orders.csv').describe())\"", "jq '.[0]' data/signups.jsonl",
+             "psql -c 'select count(*) from orders'")  # fmt: skip
 SEARCH_CMDS = ("ls -la", "git log --oneline -20", "find . -name '*.md' | head", "git status", "tree -L 2",
                "git diff --stat", "grep -rn TODO src | head")  # fmt: skip
 AGENT_CMDS = ("python agents/pipeline.py --dry-run", "python -m evals.run evals/triage.yaml",
@@ -92,11 +96,12 @@ TASKS: dict[str, tuple[str, ...]] = {
               "{area} with validation", "refactor {code} into smaller functions", "migrate the {area} module "
               "from callbacks to async/await", "build a small CLI that exports {area} data"),
     "test": ("write unit tests for {code}", "add integration tests covering the {area} flow", "review {code} for "
-             "security issues", "increase test coverage of {code} to 90%", "write a regression test for the "
-             "{area} bug we fixed"),
-    "orchestrate": ("set up a subagent that triages new issues", "write an eval for the {area} prompt in "
-                    "prompts/triage.md", "create an agent workflow that reviews every PR", "automate the "
-                    "release notes with a headless agent pipeline"),
+             "security issues", "increase test coverage of {code} to 90%", "add tests for the {area} "
+             "regression we fixed"),
+    "orchestrate": ("set up a subagent with its own system prompt that triages new issues", "write an eval for "
+                    "the {area} prompt template in prompts/triage.md", "create an agent workflow with subagents "
+                    "that reviews every PR", "automate the release notes with a headless agent pipeline and an "
+                    "eval"),
     "operate": ("deploy the {area} service to staging", "set up the GitHub Actions workflow for releases",
                 "configure nginx to proxy /api to the backend", "upgrade the helm chart and roll it out",
                 "install and configure Prometheus monitoring for the cluster", "rotate the database credentials "
@@ -137,10 +142,11 @@ TASKS_I18N: dict[str, tuple[str, ...]] = {
               "del proyecto", "schreibe die README", "écris le README du projet"),
 }  # fmt: skip
 LANGS = ("ru", "pt", "zh", "es", "de", "fr")
-FOLLOW_UPS = ("ok, now also handle the empty case", "looks good so far, continue", "can you also update {file}?",
-              "what about {area}?", "run it again and show me the output", "great. next, clean up the "
-              "imports", "also add a short comment explaining why", "and the same for {file} please",
-              "keep going", "yes, go with the second option")  # fmt: skip
+# mid-session follow-ups steer the work; they neither affirm the result nor push back
+FOLLOW_UPS = ("ok, now also handle the empty case", "continue with the next step", "can you also update {file}?",
+              "what about {area}?", "run it again and show me the output", "next, clean up the imports",
+              "also add a short comment explaining why", "and the same for {file} please", "keep going",
+              "yes, go with the second option")  # fmt: skip
 FOLLOW_UPS_I18N = ("продолжай", "ok, continua", "继续", "sigue, por favor", "weiter so", "continue, merci")
 CORRECTIONS = ("no, keep the old function signature", "you broke the {area} flow, revert that change",
                "wait, don't touch the migrations", "that's not what I asked for, I wanted {feature}",
@@ -148,13 +154,51 @@ CORRECTIONS = ("no, keep the old function signature", "you broke the {area} flow
                "undo the last edit, it was fine before")  # fmt: skip
 CORRECTIONS_I18N = ("нет, не так, верни как было", "não, volta como estava", "不对，恢复原来的代码",
                     "eso no, vuelve atrás", "nein, das ist falsch", "non, ce n'est pas ça")  # fmt: skip
-NO_GOAL = ("hi", "what can you do?", "hmm, let me look around this repo", "ok", "show me something cool",
-           "are you there?", "just checking this works")  # fmt: skip
+# sessions without a goal: a greeting, an idle question, looking around with no task, an automated
+# probe, or a start the person abandons before the agent answers
+NO_GOAL: dict[str, tuple[str, ...]] = {
+    "greet": ("hi", "hello", "hey there", "hi claude", "good morning"),
+    "idle": ("what can you do?", "are you there?", "who are you?", "what model are you?", "ok"),
+    "explore": ("hmm, let me look around this repo", "show me something cool", "just looking around",
+                "what's in this folder?"),
+    "probe": ("ping", "test", "just checking this works", "reply with OK"),
+    "aborted": ("hi", "hey", "test", "hmm"),
+}  # fmt: skip
 AFFIRM = ("perfect, thanks!", "works now, great job", "looks good, merging it", "that's exactly it, thank you")
 COMPLAINT = ("this still fails, I give up for now", "it's worse than before", "useless, I'll do it myself",
              "the output is wrong and the tests are red")  # fmt: skip
 INTERRUPT = "[Request interrupted by user]"
 GIVE_UP = "I couldn't get the {area} part working after several attempts, so I've left it out for now."
+GIVE_UP_ALL = "I couldn't find what breaks {area} after several attempts; I'm stopping here without a working fix."
+# partial success in the person's words (last prompt) or the agent's closing report
+SETTLE = ("ok, {area} is done. {feature} can wait, we'll pick it up another time; just wrap up what works",
+          "the {area} part is fine now. skip {feature} for this session, good enough",
+          "good enough for today: {area} works, {feature} is left for later")  # fmt: skip
+INCOMPLETE = ("The {area} part is done. {feature} is not done yet: it needs a decision on the data model, so I "
+              "left a TODO.")
+HEDGE = "This should work now, but I haven't been able to run it here."  # a faint success signal
+# expertise in the wording of the first prompt (METHOD facet 2): set-up precision, verification
+# asked for, who corrects whom. {task} is the mode's task prompt.
+EXPERT = ("{task}. Context: `{id1}` in {code} calls `{id2}`; keep the public signature, no new "
+          "dependencies. Note that {gotcha}. When done, run `{test_cmd}` and make sure lint and type checks pass")
+# the same signals for work that changes nothing: where to start, a pitfall, how to check the answer
+EXPERT_READ = ("{task}. Start from `{id1}` in {code}, which calls `{id2}`. Note that {gotcha}. Cite file and line "
+               "for every claim and make sure each one matches the code")
+ADVANCED_READ = ("{task}; start from `{id1}` in {code} and `{id2}`. Cite file and line for each claim and "
+                 "verify them against the code")
+ADVANCED = ("{task}; the entry point is `{id1}` in {code} and the settings live in `{id2}`. Keep the change "
+            "small and focused. Run the tests afterwards and confirm the rest still passes")
+BEGINNER = ("i'm new to this project, can you {task}? not sure where to start", "i'm new to this, {task} please")
+NOVICE = ("i don't know much about code. {task}? will it work after that?",
+          "i don't know how this works, {task} for me. does it work then?")  # fmt: skip
+GOTCHAS = ("the cache is keyed per tenant, not per user", "timestamps in the db are naive UTC",
+           "the retry wrapper hides the original cause", "the old client still sends the v1 payload")
+IDENTS = ("parse_request", "load_settings", "SessionStore", "retry_policy", "token_ttl", "TokenCache",
+          "handle_webhook", "RateLimiter", "page_size", "validate_payload")  # fmt: skip
+VERIFY_I18N = ("Проверь, что всё работает.", "Certifique-se de que funciona.", "完成后验证一下。",
+               "Verifica que funcione.", "Verifiziere das Ergebnis.", "Confirme que ça marche.")  # fmt: skip
+NOVICE_I18N = ("как сделать это? ", "como faço isso? ", "不会弄：", "cómo hago esto? ", "wie mache ich das? ",
+               "comment faire ça ? ")  # fmt: skip
 
 # -- assistant text: a short excerpt; the event's `words` carries the full count -------------------
 SAYS: dict[str, tuple[str, ...]] = {

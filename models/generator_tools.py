@@ -24,6 +24,7 @@ from models.generator_text import (
     NOTEBOOKS,
     PLAN_FILES,
     SEARCH_CMDS,
+    SHIP_CMDS,
 )
 
 T = TypeVar("T")
@@ -103,8 +104,8 @@ class Workspace:
         s, rng = self.stack, self.rng
         if kind in ("test", "build", "run"):
             return str(pick(rng, s[f"{kind}_cmd"])).format(m=self.module())
-        bag = {"deploy": DEPLOY_CMDS, "data": DATA_CMDS, "agent": AGENT_CMDS, "search": SEARCH_CMDS}[kind]
-        return pick(rng, bag)
+        bags = {"deploy": DEPLOY_CMDS, "ship": SHIP_CMDS, "data": DATA_CMDS, "agent": AGENT_CMDS, "search": SEARCH_CMDS}
+        return pick(rng, bags[kind])
 
     def text(self, n: int, docs: bool) -> str:
         pool = self.doc_lines if docs else self.lines

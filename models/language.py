@@ -125,6 +125,50 @@ _NOT_A_PROMPT = (
 )
 
 
+# A prompt that sets no task: a greeting, an idle or capability question, looking around, a probe.
+# Whole-prompt matches only, so "hi, fix the login bug" is a task.
+_GOALLESS = re.compile(
+    r"^\W*(hi|hello|hey|hey there|yo|good (morning|afternoon|evening)|ok|okay|hmm+|test|testing|ping|hi claude"
+    r"|are you there|who are you|what can you do|what model are you|what('?s| is) in this (folder|repo|directory)"
+    r"|(hmm,? )?(let me |i'?m )?(just )?look(ing)? around( this repo)?|show me something (cool|interesting)"
+    r"|just checking( (this|it) works)?|reply with ok|привет|здравствуй|olá|oi|你好|您好|hola|hallo|salut)\W*$",
+    re.IGNORECASE,
+)
+# The person settles for part of the task ("good enough", "X can wait", "skip X for now").
+_SETTLE = re.compile(
+    r"\b(good enough|can wait|(skip|leave|drop) [\w ]{1,40} (for (now|later|this session|today)|out)"
+    r"|(is|are) left for later|pick (it|that|this) up (later|another time)|we'?ll do (it|that|the rest) later)",
+    re.IGNORECASE,
+)
+# Asking only whether it works, without saying how to check: the verification a novice asks for.
+_NAIVE_CHECK = re.compile(
+    r"\b(will|does|did|would) (it|this|that) work( now| then| after that)?\s*\?|\bis (it|this|that) (fixed|working"
+    r"|right|correct|ok) (now|then)\s*\?|how (do|can) i (know|tell|check) if",
+    re.IGNORECASE,
+)
+# The person corrects the agent in advance: states the pitfall or the cause the agent would miss.
+_TEACHES = re.compile(
+    r"\b(note that|keep in mind|careful[:,]|beware|watch out for|the (root )?cause is|the catch is|gotcha)",
+    re.IGNORECASE,
+)
+
+
+def is_goalless(text: str) -> bool:
+    return _GOALLESS.match(text[:200]) is not None
+
+
+def settles(text: str) -> bool:
+    return _SETTLE.search(text[:600]) is not None
+
+
+def asks_naive_check(text: str) -> bool:
+    return _NAIVE_CHECK.search(text[:2000]) is not None
+
+
+def teaches(text: str) -> bool:
+    return _TEACHES.search(text[:4000]) is not None
+
+
 def is_correction(text: str) -> bool:
     """Whether a prompt corrects, rejects or pushes back on the agent."""
     return bool(text) and _CORRECTION.search(text[:400]) is not None

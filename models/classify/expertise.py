@@ -10,7 +10,7 @@ and picks on its own (plans, todo lists, sub-agents).
 from __future__ import annotations
 
 from models.classify.signals import Signals
-from models.language import asks_verification, is_question
+from models.language import asks_naive_check, asks_verification, is_question, teaches
 from models.session import SessionState
 
 _NOVICE_ASKS = (
@@ -28,6 +28,9 @@ _NOVICE_ASKS = (
     "怎么做",
     "什么是",
     "不会",
+    "cómo hago",
+    "wie mache ich",
+    "comment faire",
 )
 
 
@@ -37,10 +40,15 @@ def expertise(state: SessionState, s: Signals) -> int | None:
     scores = s.precision
     best = max(scores)
     mean = sum(scores) / len(scores)
-    setup = 1 if best >= 3 or mean >= 2 else (-1 if best <= 1 and s.words_typed < 15 else 0)
-    verify = 1 if any(asks_verification(p) for p in s.prompts) else 0
-    if s.corrections >= 1 and best >= 2:
-        corrects = 1  # the person catches the agent's mistakes with specifics
+    short = s.words_typed < 15 or s.words_typed < 20 * len(scores)  # short prompts, not a short session
+    setup = 1 if best >= 3 or mean >= 2 else (-1 if best <= 1 and short else 0)
+    # verification: specific checks asked for (+1), or only "does it work?" (-1)
+    if any(asks_verification(p) for p in s.prompts):
+        verify = 1
+    else:
+        verify = -1 if any(asks_naive_check(p) for p in s.prompts) else 0
+    if (s.corrections >= 1 and best >= 2) or any(teaches(p) for p in s.prompts):
+        corrects = 1  # the person catches the agent's mistakes, or warns it of them, with specifics
     elif any(p.lower().startswith(_NOVICE_ASKS) for p in s.prompts):
         corrects = -1  # the agent teaches the person
     else:

@@ -42,10 +42,16 @@ def work_mode(state: SessionState, s: Signals) -> WorkMode:
         return _no_change_mode(state, s, ops, running, data_cmds)
 
     # Analysis: the product is an insight from data (notebooks, data files, queries).
-    if (e["data"] and e["data"] >= max(code, e["docs"])) or (data_cmds >= 3 and intent.get("analyze", 0) >= 2):
+    analyze = intent.get("analyze", 0.0)
+    asked = analyze >= 2 and analyze > intent.get("build", 0.0) + intent.get("fix", 0.0)
+    if (e["data"] and e["data"] >= max(code, e["docs"])) or (data_cmds >= 3 and analyze >= 2) or (data_cmds and asked):
         return WorkMode.ANALYZE
     # Prose: docs dominate the changes.
     if e["docs"] > code and e["docs"] >= e["config"]:
+        # prompts and agent definitions are prose, but writing them is orchestrating agents
+        orchestrate = intent.get("orchestrate", 0.0)
+        if orchestrate >= 2 and orchestrate > intent.get("write", 0.0) + intent.get("plan", 0.0):
+            return WorkMode.ORCHESTRATE
         planning = s.plan_docs * 2 + s.plan_tools + intent.get("plan", 0.0)
         # a planning document only makes it planning when the person talks about plans
         if planning > intent.get("write", 0.0) + 1 and s.plan_docs and (intent.get("plan") or s.plan_tools):
@@ -57,7 +63,9 @@ def work_mode(state: SessionState, s: Signals) -> WorkMode:
             return WorkMode.FIX
         return WorkMode.OPERATE
     # Code changed. Testing when tests are the product; agents/evals when those are.
-    if e["tests"] > e["code"] and intent.get("test", 0.0) >= intent.get("build", 0.0):
+    # tests are all that changed (the dominant activity), unless something broken triggered it
+    only_tests = e["code"] == 0 and not _broken(s)
+    if e["tests"] > e["code"] and (only_tests or intent.get("test", 0.0) >= intent.get("build", 0.0)):
         return WorkMode.TEST
     orchestrate = intent.get("orchestrate", 0.0)
     if orchestrate >= 3 and orchestrate > intent.get("build", 0.0) + intent.get("fix", 0.0):
@@ -81,6 +89,8 @@ def _no_change_mode(state: SessionState, s: Signals, ops: int, running: int, dat
         return WorkMode.TEST
     if _broken(s) and intent.get("fix", 0.0) >= 1:
         return WorkMode.FIX
+    if s.gave_up and intent.get("build", 0.0) >= 2 and intent.get("build", 0.0) > intent.get("understand", 0.0):
+        return WorkMode.BUILD  # set out to build and gave up before changing anything
     if running >= 2 or (ops and intent.get("operate", 0.0) >= intent.get("understand", 0.0)):
         return WorkMode.OPERATE
     if s.agent_tools >= 3 and intent.get("orchestrate", 0.0) >= 1:

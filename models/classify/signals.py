@@ -10,7 +10,16 @@ import re
 from dataclasses import dataclass, field
 
 from models.features import EDIT_TOOLS
-from models.language import clean_prompt, intents, is_affirmation, is_complaint, is_correction, precision
+from models.language import (
+    clean_prompt,
+    intents,
+    is_affirmation,
+    is_complaint,
+    is_correction,
+    is_goalless,
+    precision,
+    settles,
+)
 from models.session import SessionState
 
 PLAN_TOOLS = frozenset({"exitplanmode", "enterplanmode", "update_plan", "todowrite", "todo_write", "write_todos"})
@@ -18,9 +27,12 @@ ASK_TOOLS = frozenset({"askuserquestion", "ask_user", "request_user_input"})
 AGENT_TOOLS = frozenset({"task", "agent", "spawn_agent", "subagent", "dispatch_agent", "delegate"})
 WEB_TOOLS = frozenset({"websearch", "webfetch", "web_search", "fetch", "web_fetch"})
 # Shell commands that change shared state (publish, deploy, merge), as opposed to git status/diff.
+# Inspecting the environment (kubectl get/logs, terraform plan, systemctl status) changes nothing.
 _SHIP = re.compile(
-    r"\b(git (push|merge|rebase|tag)|gh (pr (merge|create)|release|workflow|run)|npm publish"
-    r"|kubectl|helm|terraform|docker (push|compose up|run)|systemctl|deploy)\b"
+    r"\b(git (push|merge|rebase|tag)|gh (pr (merge|create)|release|workflow run)|npm publish"
+    r"|kubectl (apply|create|delete|patch|scale|set|rollout (restart|undo))|helm (install|upgrade|rollback|uninstall)"
+    r"|terraform (apply|destroy)|docker (push|compose up|run)|systemctl (start|restart|reload|enable|stop)"
+    r"|(fly|npm run|yarn|pnpm|vercel|netlify|serverless|make|mix|cap) deploy)\b"
 )
 _PLAN_DOC = re.compile(
     r"(roadmap|plan|todo|design|adr|rfc|spec|context|state|brainstorm|proposal)[\w-]*\.md"
@@ -36,6 +48,17 @@ _GAVE_UP = re.compile(
     r"\b(i (couldn'?t|could not|was unable to|am unable to|can'?t)|unable to (complete|fix|find)"
     r"|not able to|blocked by|giving up|doesn'?t seem possible|i don'?t have (access|permission))"
     r"|не удалось|não consegui|无法",
+    re.IGNORECASE,
+)
+# The agent's closing report leaves part of the task undone, or hedges on whether it works.
+_INCOMPLETE = re.compile(
+    r"\b((is|are) not (done|finished|implemented) yet|not yet (done|finished|implemented)|left (a|as a) todo"
+    r"|still (to be done|missing)|remains? to be done|didn'?t get to)",
+    re.IGNORECASE,
+)
+_HEDGE = re.compile(
+    r"\b(should (now )?work|haven'?t (been able to )?(run|test|verif)|(not|un)(tested|verified)"
+    r"|couldn'?t (run|test|verify) (it|this|them))",
     re.IGNORECASE,
 )
 _CHITCHAT = re.compile(
@@ -68,6 +91,11 @@ class Signals:
     failed_edits: int = 0  # edit/write calls whose result was an error (e.g. permission denied)
     paths: list[str] = field(default_factory=list)  # files named by tool calls (project context)
     chitchat: bool = False
+    goal_less: bool = False  # every prompt sets no task (greeting, idle question, probe)
+    settled: bool = False  # the person's last prompt settles for part of the task
+    incomplete: bool = False  # the agent's closing report leaves part of the task undone
+    hedged: bool = False  # the agent's closing words hedge on whether it works
+    error_run: int = 0  # longest run of failing tool calls in a row (a loop)
     words_typed: int = 0
     precision: list[int] = field(default_factory=list)  # per prompt, see language.precision
     edits: dict[str, int] = field(default_factory=dict)  # code, tests, docs, config, data
@@ -93,6 +121,7 @@ def extract(state: SessionState) -> Signals:
     total: dict[str, float] = {}
     last_prompt_ts: float | None = None
     closing: list[str] = []  # the agent's last words
+    run, prev_ok = 0, False
     for ts, kind, text in items:
         if kind == "prompt":
             typed = _typed(text)
@@ -103,6 +132,8 @@ def extract(state: SessionState) -> Signals:
             last_prompt_ts = ts
             _read_prompt(s, typed, total)
         elif kind == "tool":
+            run = 0 if prev_ok else run  # the previous call succeeded: a run of failures ends
+            prev_ok = True
             name, _, target = text.partition(": ")
             if name.lower() in EDIT_TOOLS:
                 s.plan_docs += bool(_PLAN_DOC.search(target))
@@ -112,11 +143,18 @@ def extract(state: SessionState) -> Signals:
                 s.paths.append(target)
         elif kind == "error":
             s.failed_edits += text.split(" ", 1)[0].lower() in EDIT_TOOLS
+            if not text.startswith("user rejected"):
+                run, prev_ok = run + 1, False
+                s.error_run = max(s.error_run, run)
         elif kind == "assistant":
             closing = [*closing[-2:], text]
     s.gave_up = any(_GAVE_UP.search(text[:800]) for text in closing)
+    s.incomplete = any(_INCOMPLETE.search(text[:800]) for text in closing)
+    s.hedged = bool(closing) and _HEDGE.search(closing[-1][:800]) is not None
     s.intent = total
     s.chitchat = bool(s.prompts) and all(_CHITCHAT.match(p) for p in s.prompts)
+    s.goal_less = bool(s.prompts) and all(is_goalless(p) for p in s.prompts)
+    s.settled = len(s.prompts) > 1 and settles(s.prompts[-1])
 
     tools = _lower_tools(state)
     s.plan_tools = sum(tools.get(t, 0) for t in PLAN_TOOLS)

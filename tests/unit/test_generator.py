@@ -157,7 +157,7 @@ def test_prompt_vocabulary_fits_the_mode_and_corrections_read_as_corrections() -
     fill = {"code": "src/app/api.py", "test": "tests/test_api.py", "file": "x.py", "data": "data/a.csv",
             "area": "login", "feature": "pagination"}  # fmt: skip
     plain = [t.format_map(fill) for m in TASKS for t in TASKS[m] + TASKS_I18N[m]]
-    plain += [t.format_map(fill) for t in FOLLOW_UPS + FOLLOW_UPS_I18N + NO_GOAL]
+    plain += [t.format_map(fill) for t in FOLLOW_UPS + FOLLOW_UPS_I18N + tuple(p for v in NO_GOAL.values() for p in v)]
     assert not [t for t in plain if is_correction(t)]
     assert all(is_correction(t.format_map(fill)) for t in CORRECTIONS + CORRECTIONS_I18N)
     words = {"fix": ("fix", "bug"), "build": ("add", "implement", "create", "refactor", "migrate", "build"),
