@@ -49,3 +49,32 @@ STATS_SNAPSHOTS = Counter(f"{NS}_stats_snapshots", "Window snapshots written to 
 ALERTS = Counter(f"{NS}_alerts", "Alert state changes written to the alerts topic", ["alert", "state"])
 ALERT_ACTIVE = Gauge(f"{NS}_alert_active", "1 while an in-stream alert is firing", ["alert", "window"])
 READY = Gauge(f"{NS}_worker_ready", "1 once this worker owns partitions and its tables are recovered")
+
+# Labelled series appear at their first increment, and increase() cannot see that first one; so
+# every label value we know of is created at zero when a worker starts.
+KNOWN_DEAD_LETTERS = {
+    "decode": ("empty", "oversized", "not_json", "not_object", "unknown_version", "invalid_event", "bad_batch",
+               "mixed_batch", "bad_timestamp", "wrong_key", "internal_error"),
+    "otel": ("empty", "oversized", "not_json", "not_otlp_logs", "bad_record", "no_session_id", "bad_timestamp",
+             "invalid_event", "internal_error"),
+    "classify": ("bad_closed_record", "internal_error"),
+    "aggregate": ("bad_classified_record", "internal_error"),
+}
+FALLBACK_REASONS = ("timeout", "connection", "rate_limited", "auth", "client_error", "server_error", "malformed",
+                    "invalid", "unexpected", "rules_error")
+
+
+def init_series(*, claude: bool) -> None:
+    for stage, reasons in KNOWN_DEAD_LETTERS.items():
+        for reason in reasons:
+            DEAD_LETTERS.labels(stage=stage, reason=reason)
+    for state in ("firing", "resolved"):
+        ALERTS.labels(alert="success_rate_drop", state=state)
+    for reason in ("end_event", "inactivity"):
+        SESSIONS_CLOSED.labels(reason=reason)
+    if claude:
+        for reason in FALLBACK_REASONS:
+            FALLBACKS.labels(reason=reason)
+        for kind in ("input", "output", "cache_read", "cache_creation"):
+            CLAUDE_TOKENS.labels(kind=kind)
+        CLAUDE_REQUESTS.labels(result="ok")

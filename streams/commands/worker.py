@@ -9,6 +9,7 @@ import sys
 
 from prometheus_client import REGISTRY, disable_created_metrics, start_http_server
 
+from streams import metrics
 from streams.app import create_app
 from streams.settings import get_settings
 from streams.topics import create_topics
@@ -30,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
     pipeline = create_app(settings)
     worker = Worker(pipeline)
     disable_created_metrics()
+    metrics.init_series(claude=settings.classifier == "claude")
     REGISTRY.register(WindowCollector(lambda: worker.aggregator.exported))
     start_http_server(settings.metrics_port, addr=settings.metrics_host)
     logging.getLogger(__name__).info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
