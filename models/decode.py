@@ -13,9 +13,10 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from models.events import EVENT_ADAPTER, SCHEMA_VERSION, Event
+from models.events import EVENT_ADAPTER, EVENT_LIST_ADAPTER, SCHEMA_VERSION, Event
 
 MAX_BATCH = 50_000
+MIN_TS = 946_684_800  # 2000-01-01
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,7 @@ def _check_time(event: Event, now: float, max_future_s: float) -> str | None:
     if event.ts > now + max_future_s:
         ahead = event.ts - now
         return f"event time is {ahead:.0f}s in the future (limit {max_future_s:.0f}s); check the producer's clock"
-    if event.ts < 946_684_800:  # 2000-01-01: an epoch in the wrong unit or a zero default
+    if event.ts < MIN_TS:  # 2000-01-01: an epoch in the wrong unit or a zero default
         return "event time is before 2000-01-01; check the timestamp unit (seconds or ms since epoch)"
     return None
 
@@ -87,26 +88,54 @@ def _decode_items(
 ) -> Decoded:
     events: list[Event] = []
     rejections: list[Rejection] = []
+    fast = _validate_all(items, session_id)
+    if fast is not None:  # every item valid: one call into the validator for the whole batch
+        for event in fast:
+            if session_id is not None and event.session_id != session_id:
+                break
+            ts = event.ts
+            if ts > now + max_future_s or ts < MIN_TS:
+                break
+            events.append(event)
+        else:
+            return Decoded(events, rejections)
+        events = []  # a refused event: redo item by item so each rejection gets its payload
     for item in items:
         if isinstance(item, dict) and session_id is not None and "session_id" not in item:
             item = {**item, "session_id": session_id}
-        payload = raw if single else (orjson.dumps(item) if isinstance(item, dict | list) else repr(item).encode())
         try:
             event = EVENT_ADAPTER.validate_python(item)
         except ValidationError as exc:
-            rejections.append(Rejection("invalid_event", _why(exc), payload))
+            rejections.append(Rejection("invalid_event", _why(exc), _payload(item, raw, single)))
             continue
         if session_id is not None and event.session_id != session_id:
-            rejections.append(
-                Rejection("mixed_batch", f"event session_id {event.session_id!r} differs from the batch's", payload)
-            )
+            detail = f"event session_id {event.session_id!r} differs from the batch's"
+            rejections.append(Rejection("mixed_batch", detail, _payload(item, raw, single)))
             continue
-        problem = _check_time(event, now, max_future_s)
-        if problem:
-            rejections.append(Rejection("bad_timestamp", problem, payload))
+        ts = event.ts
+        if ts > now + max_future_s or ts < MIN_TS:  # inline fast check; _check_time words the reason
+            rejections.append(Rejection("bad_timestamp", _check_time(event, now, max_future_s) or "",
+                                        _payload(item, raw, single)))
             continue
         events.append(event)
     return Decoded(events, rejections)
+
+
+def _validate_all(items: list[Any], session_id: Any) -> list[Event] | None:
+    if session_id is not None:
+        items = [{**i, "session_id": session_id} if isinstance(i, dict) and "session_id" not in i else i
+                 for i in items]
+    try:
+        return EVENT_LIST_ADAPTER.validate_python(items)
+    except ValidationError:
+        return None
+
+
+def _payload(item: Any, raw: bytes, single: bool) -> bytes:
+    """The refused bytes; built only on rejection (serialising every good event cost ~15% of decode)."""
+    if single:
+        return raw
+    return orjson.dumps(item) if isinstance(item, dict | list) else repr(item).encode()
 
 
 def encode_batch(session_id: str, events: list[dict[str, Any]]) -> bytes:

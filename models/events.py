@@ -95,7 +95,8 @@ class AssistantText(_Event):
     words: Count | None = None  # for sources that report a count but not the text
     output_tokens: Count = 0
     input_tokens: Count = 0
-    cost_usd: float = Field(default=0.0, ge=0)
+    # finite and bounded: JSON "Infinity" would be accepted, then serialised as null in the changelog
+    cost_usd: float = Field(default=0.0, ge=0, le=1_000_000, allow_inf_nan=False)
 
 
 class ToolCall(_Event):

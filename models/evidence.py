@@ -44,7 +44,7 @@ class Evidence:
             text = apply_text_policy(text, self.policy)
         if len(text) > cap:
             text = text[: max(cap - 1, 0)] + "…"
-        size = len(text)
+        size = max(len(text), 1)  # an empty item still takes a slot, so the lists stay bounded
         self.turn_used += size
         if self.head_used + size <= self.session_chars - self.tail_reserve:
             self.head.append([ts, kind, text])

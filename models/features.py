@@ -7,6 +7,7 @@ counts over the whole session even when the text evidence was truncated.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 EDIT_TOOLS = frozenset({"edit", "multiedit", "write", "notebookedit", "apply_patch", "str_replace_editor",
@@ -25,6 +26,7 @@ _CODE_EXT = (".py", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".go", ".rs", 
              ".sol", ".zig", ".nim", ".clj", ".ml", ".fs", ".elm", ".heex", ".eex")
 
 
+@lru_cache(maxsize=8192)  # pure and called per tool call; paths and commands repeat within a session
 def file_kind(path: str) -> str:
     """code, test, docs, config, data, notebook or other, from the path alone."""
     p = path.strip().lower()
@@ -67,6 +69,7 @@ _CMD_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+@lru_cache(maxsize=8192)
 def command_kind(command: str) -> str:
     """The first matching kind of a shell command: test, git, deploy, container, install, build, ..."""
     for kind, pattern in _CMD_PATTERNS:

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import orjson
+from faust.stores.memory import Store as MemoryStore
 
 from models.alerting import AlertPolicy, alert_record, decide
 from models.classification import expertise_label
@@ -30,11 +31,10 @@ from models.windows import (
 )
 from streams import metrics
 from streams.app import Pipeline
-from streams.table_io import delete, put
+from streams.table_io import delete, get, put
 
 log = logging.getLogger(__name__)
 META = "__meta__"
-PARTITION = 0  # the classified topic and the window tables have one partition
 ALERT_DIMENSIONS = ("all", "agent", "expertise")
 
 
@@ -48,6 +48,10 @@ class Aggregator:
         self.exported: dict[str, tuple[int, dict[str, list[float]]]] = {}
         self._export_due = True
         self._last_export = 0.0
+        self.owned = True  # while this worker holds the classified partition (set on rebalance)
+        self._started = time.time()
+        self._last_prune = 0.0
+        self._touched_wall: dict[str, float] = {}  # bucket -> wall time it last changed
 
     @property
     def windows(self) -> Any:
@@ -62,6 +66,7 @@ class Aggregator:
         contribs = self.pipeline.tables.contributions
         touched: dict[str, dict[str, list[float]]] = {}
         corrections: set[tuple[str, int]] = set()
+        anchor = batch[0]  # one partition: any event of the batch names it for table access
         for event in batch:
             msg = event.message
             metrics.MESSAGES.labels(topic="classified").inc()
@@ -72,38 +77,40 @@ class Aggregator:
                 await self.pipeline.dead_letters.send("aggregate", Rejection(
                     "bad_classified_record", f"unreadable classified record: {exc!r}", msg.value or b""), key=msg.key)
                 continue
-            old_raw = contribs.data.get(new.session_id)
+            old_raw = get(contribs, anchor, new.session_id)
             old = Contribution.from_list(old_raw) if old_raw else None
             if old is not None and old.rev >= new.rev:
                 continue  # this revision is counted already
             wm = meta["watermark"]
-            if wm is not None and new.ts < wm - self.horizon:
+            floor = meta.get("floor")  # None until a bucket has been forgotten (JSON has no -inf)
+            if floor is not None and new.ts < floor:  # its buckets may be gone already
                 metrics.SESSIONS_LATE_FOR_WINDOWS.inc()
             else:
                 if old is not None:
                     self._add(old, -1, touched, corrections, meta)
                 self._add(new, 1, touched, corrections, meta)
-                put(contribs, PARTITION, new.session_id, new.to_list())
+                put(contribs, anchor, new.session_id, new.to_list())
                 meta["watermark"] = max(wm or new.ts, new.ts)
             c = record["classification"]
             metrics.SESSIONS_CLASSIFIED.labels(work_mode=c["work_mode"], expertise=expertise_label(c["expertise"]),
                                                outcome=c["outcome"]).inc()
             metrics.END_TO_CLASSIFIED.observe(max(0.0, wall - record.get("closed_at", wall)))
         for key, bucket in touched.items():
+            self._touched_wall[key] = wall
             if bucket:
-                put(self.windows, PARTITION, key, bucket)
+                put(self.windows, anchor, key, bucket)
             else:
-                delete(self.windows, PARTITION, key)
+                delete(self.windows, anchor, key)
         if meta["watermark"] is not None:
             await self._emit(meta, corrections)
-            self._prune(meta)
-            put(self.windows, PARTITION, META, meta)
+            self._prune(meta, anchor, wall)
+            put(self.windows, anchor, META, meta)
             metrics.WATERMARK.set(meta["watermark"])
         self._export_due = True
         self.refresh_export(wall, force=True)
         if meta["watermark"] is not None:
             await self._alerts(meta)
-            put(self.windows, PARTITION, META, meta)
+            put(self.windows, anchor, META, meta)
 
     def _add(self, c: Contribution, sign: int, touched: dict[str, dict[str, list[float]]],
              corrections: set[tuple[str, int]], meta: dict[str, Any]) -> None:
@@ -141,17 +148,32 @@ class Aggregator:
             await self.pipeline.topics.stats.send(key=f"{name}:{end}".encode(), value=orjson.dumps(snap))
             metrics.STATS_SNAPSHOTS.labels(window=name).inc()
 
-    def _prune(self, meta: dict[str, Any]) -> None:
-        """Forget buckets and contributions that no window within the horizon can reach."""
-        cutoff = meta["watermark"] - self.horizon
-        if cutoff <= meta.get("pruned", float("-inf")) + min(s.step_s for s in self.specs):
+    def _prune(self, meta: dict[str, Any], anchor: Any, wall: float) -> None:
+        """Forget buckets no window within the horizon reaches, once nothing has touched them for
+        the allowed lateness in wall time: a backfill moves event time by months in minutes, and
+        its sessions arrive in no particular order. Sessions older than the highest forgotten
+        bucket (the floor) are not windowed any more; they are counted as outside retention."""
+        if wall - self._last_prune < min(60.0, self.pipeline.settings.allowed_lateness_s):
             return
-        meta["pruned"] = cutoff
-        for key in [k for k in self.windows.data if k != META and int(k.split("|", 1)[1]) < cutoff]:
-            delete(self.windows, PARTITION, key)
+        self._last_prune = wall
+        cutoff = meta["watermark"] - self.horizon
+        idle = self.pipeline.settings.allowed_lateness_s
+        steps = {s.name: s.step_s for s in self.specs}
+        floor = meta.get("floor")
+        for key in list(self.windows.keys()):
+            if key == META:
+                continue
+            name, start = key.split("|", 1)
+            if int(start) < cutoff and wall - self._touched_wall.get(key, self._started) > idle:
+                delete(self.windows, anchor, key)
+                self._touched_wall.pop(key, None)
+                floor = max(floor or float("-inf"), int(start) + steps.get(name, 0))
+        meta["floor"] = floor
+        if floor is None:
+            return
         contribs = self.pipeline.tables.contributions
-        for key in [k for k, v in contribs.data.items() if v and v[2] < cutoff]:
-            delete(contribs, PARTITION, key)
+        for key in [k for k in list(contribs.keys()) if (v := get(contribs, anchor, k)) and v[2] < floor]:
+            delete(contribs, anchor, key)
 
     async def _alerts(self, meta: dict[str, Any]) -> None:
         """Success-rate drop per cohort: the short window against the longest one, with hysteresis."""
@@ -178,8 +200,23 @@ class Aggregator:
         firing = sum(1 for v in states.values() if v)
         metrics.ALERT_ACTIVE.labels(alert="success_rate_drop", window=short_spec.name).set(firing)
 
+    def release(self) -> None:
+        """The classified partition moved to another worker: stop exporting and free its windows.
+
+        The memory store keeps keys written live after their partition moves away; the next
+        owner recovers them from the changelogs (and so would this worker, should it come back).
+        """
+        self.owned = False
+        self.exported = {}
+        for table in (self.windows, self.pipeline.tables.contributions):
+            if isinstance(table.data, MemoryStore):
+                table.data.data.clear()
+
     def refresh_export(self, wall: float, *, force: bool = False) -> None:
         """Recompute what /metrics shows, at most every 0.2 s unless forced."""
+        if not self.owned:
+            self.exported = {}
+            return
         if not (self._export_due or force) or (not force and wall - self._last_export < 0.2):
             return
         meta = self.meta()

@@ -1,0 +1,1 @@
+"""`sessionscope bench`: end-to-end throughput, latency and memory of real worker processes."""

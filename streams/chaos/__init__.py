@@ -1,0 +1,1 @@
+"""Chaos harness: real workers and a real broker under kills, restarts, duplicates and reordering."""

@@ -1,0 +1,33 @@
+"""`sessionscope bench`: throughput, latency and memory of a real worker on the embedded broker."""
+
+from __future__ import annotations
+
+import argparse
+
+from streams.bench.report import render
+from streams.bench.run import Config, run
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure a real worker on the embedded broker and print figures with targets")
+    p.add_argument("--events", type=int, default=200_000, help="events in the pre-produced backlog")
+    p.add_argument("--batch-events", type=int, default=50, help="events per message (batched mode)")
+    p.add_argument("--single", action="store_true", help="one event per message")
+    p.add_argument("--workers", type=int, choices=(1, 2), default=1, help="2: also run two workers and compare")
+    p.add_argument("--open-sessions", type=int, default=50_000, help="open sessions for the state-size measurement")
+    p.add_argument("--open-events", type=int, default=20, help="events each open session has received")
+    p.add_argument("--live", type=int, default=100, help="live sessions timed from session_end to /metrics")
+    p.add_argument("--quick", action="store_true", help="a small run for CI (a few thousand events)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.quick:
+        cfg = Config(events=min(args.events, 3000), batch_events=args.batch_events, single=args.single,
+                     workers=args.workers, open_sessions=min(args.open_sessions, 1000), open_events=args.open_events,
+                     live=min(args.live, 10), live_rate=10.0)
+    else:
+        cfg = Config(events=args.events, batch_events=args.batch_events, single=args.single, workers=args.workers,
+                     open_sessions=args.open_sessions, open_events=args.open_events, live=args.live)
+    print(render(run(cfg)), flush=True)
+    return 0

@@ -1,0 +1,35 @@
+"""`sessionscope chaos`: kill and restart workers and the broker under traffic, then verify."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from pathlib import Path
+
+from streams.chaos.run import ChaosConfig, run
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("chaos", help="verify no session is lost or double counted under kills and restarts")
+    d = ChaosConfig()
+    p.add_argument("--sessions", type=int, default=d.sessions)
+    p.add_argument("--partitions", type=int, default=d.partitions)
+    p.add_argument("--workers", type=int, default=d.workers)
+    p.add_argument("--chunks", type=int, default=d.chunks, help="traffic is sent in this many steps")
+    p.add_argument("--kills", type=int, default=d.kills, help="worker SIGKILLs, at random steps")
+    p.add_argument("--broker-restart", action="store_true",
+                   help="run the broker on S3 storage (a local S3 server) and restart it once mid-run")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--workdir", type=Path, help="keep logs here (default: a temporary directory)")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    cfg = ChaosConfig(sessions=args.sessions, partitions=args.partitions, workers=args.workers, chunks=args.chunks,
+                      kills=args.kills, broker_restart=args.broker_restart, seed=args.seed,
+                      workdir=args.workdir)
+    # SIGTERM unwinds like Ctrl-C, so the broker, S3 server and workers are stopped
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    report = run(cfg)
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
