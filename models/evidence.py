@@ -56,6 +56,11 @@ class Evidence:
             self.tail_used -= len(self.tail.pop(0)[2])
             self.dropped += 1
 
+    def clone(self) -> Evidence:
+        # items are never changed once added, so the lists can share them
+        return Evidence(self.turn_chars, self.session_chars, list(self.head), list(self.tail), self.head_used,
+                        self.tail_used, self.turn_used, self.dropped, self.policy)
+
     def items(self) -> list[tuple[float, str, str]]:
         """All kept items in event-time order (arrival order breaks ties)."""
         merged = [(i[0], n, i[1], i[2]) for n, i in enumerate(self.head + self.tail)]

@@ -101,6 +101,19 @@ class SessionState:
     def model(self) -> str | None:
         return max(self.models.items(), key=lambda kv: (kv[1], kv[0]))[0] if self.models else None
 
+    def clone(self) -> SessionState:
+        """A copy to change: the stored state stays as it was until the copy is written back."""
+        return SessionState(
+            session_id=self.session_id, agent=self.agent, user=self.user, project=self.project,
+            status=self.status, rev=self.rev, end_reason=self.end_reason, ended=self.ended,
+            first_ts=self.first_ts, last_ts=self.last_ts, end_ts=self.end_ts, last_offset=self.last_offset,
+            n=dict(self.n), cost_usd=self.cost_usd, models=dict(self.models), tools=dict(self.tools),
+            files=dict(self.files), reads=dict(self.reads), cmds=dict(self.cmds),
+            last_test=list(self.last_test) if self.last_test else None, last_error_ts=self.last_error_ts,
+            last_ok_ts=self.last_ok_ts, ids=array("Q", self.ids), ids_overflow=self.ids_overflow,
+            evidence=self.evidence.clone(),
+        )  # fmt: skip
+
     # -- serialisation (compact: this is the changelog record) --------------------------------
     def to_dict(self, *, with_ids: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {

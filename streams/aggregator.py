@@ -8,6 +8,7 @@ event time passes a step boundary, and again if a late correction changes an emi
 
 from __future__ import annotations
 
+import copy
 import logging
 import time
 from typing import Any
@@ -29,7 +30,7 @@ from models.windows import (
     sum_buckets,
     top_cohorts,
 )
-from streams import metrics
+from streams import fence, metrics
 from streams.app import Pipeline
 from streams.table_io import delete, get, put
 
@@ -58,13 +59,19 @@ class Aggregator:
         return self.pipeline.tables.windows
 
     def meta(self) -> dict[str, Any]:
-        return self.windows.data.get(META) or {"watermark": None, "emitted": {}}
+        """A copy of the stored metadata (watermark, emitted windows, alert states) to change."""
+        meta = self.windows.data.get(META)
+        return copy.deepcopy(meta) if meta else {"watermark": None, "emitted": {}}
 
     async def process(self, batch: list[Any]) -> None:
+        app = self.pipeline.app
+        started = fence.token(app)
         wall = time.time()
         meta = self.meta()
         contribs = self.pipeline.tables.contributions
         touched: dict[str, dict[str, list[float]]] = {}
+        counted: dict[str, Contribution] = {}  # written after the fence, with the buckets
+        seen: list[dict[str, Any]] = []  # revisions counted in this batch
         corrections: set[tuple[str, int]] = set()
         anchor = batch[0]  # one partition: any event of the batch names it for table access
         for event in batch:
@@ -77,8 +84,10 @@ class Aggregator:
                 await self.pipeline.dead_letters.send("aggregate", Rejection(
                     "bad_classified_record", f"unreadable classified record: {exc!r}", msg.value or b""), key=msg.key)
                 continue
-            old_raw = get(contribs, anchor, new.session_id)
-            old = Contribution.from_list(old_raw) if old_raw else None
+            old = counted.get(new.session_id)
+            if old is None:
+                old_raw = get(contribs, anchor, new.session_id)
+                old = Contribution.from_list(old_raw) if old_raw else None
             if old is not None and old.rev >= new.rev:
                 continue  # this revision is counted already
             wm = meta["watermark"]
@@ -89,12 +98,20 @@ class Aggregator:
                 if old is not None:
                     self._add(old, -1, touched, corrections, meta)
                 self._add(new, 1, touched, corrections, meta)
-                put(contribs, anchor, new.session_id, new.to_list())
+                counted[new.session_id] = new
                 meta["watermark"] = max(wm or new.ts, new.ts)
+            seen.append(record)
+        owned = await fence.still_owned(app, started, self.pipeline.settings.topic_classified)
+        if owned is not None and 0 not in owned:
+            return  # a rebalance handed the windows to another worker: it counts this batch
+        # no await between here and the table writes below
+        for record in seen:
             c = record["classification"]
             metrics.SESSIONS_CLASSIFIED.labels(work_mode=c["work_mode"], expertise=expertise_label(c["expertise"]),
                                                outcome=c["outcome"]).inc()
             metrics.END_TO_CLASSIFIED.observe(max(0.0, wall - record.get("closed_at", wall)))
+        for session_id, c in counted.items():
+            put(contribs, anchor, session_id, c.to_list())
         for key, bucket in touched.items():
             self._touched_wall[key] = wall
             if bucket:
@@ -119,7 +136,8 @@ class Aggregator:
             key = f"{spec.name}|{start}"
             bucket = touched.get(key)
             if bucket is None:
-                bucket = touched[key] = dict(self.windows.data.get(key) or {})
+                stored = self.windows.data.get(key) or {}
+                bucket = touched[key] = {k: list(v) for k, v in stored.items()}  # the stored one stays intact
             add_to_bucket(bucket, c, sign)
             emitted = meta["emitted"].get(spec.name)
             if emitted is not None and start < emitted:

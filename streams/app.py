@@ -64,7 +64,7 @@ def create_app(settings: Settings) -> Pipeline:
         broker_rebalance_timeout=10,
         broker_commit_interval=0.5,
         broker_commit_every=100,
-        stream_wait_empty=False,
+        stream_wait_empty=False,  # batches in flight at a rebalance are fenced instead (streams/fence.py)
         table_cleanup_interval=3600,
         consumer_auto_offset_reset="earliest",
         **extra,

@@ -26,7 +26,7 @@ from models.closing import PartitionClock, due_to_close
 from models.decode import Rejection, decode_message
 from models.events import Event
 from models.session import SessionState, apply, new_session
-from streams import metrics
+from streams import fence, metrics
 from streams.app import Pipeline
 from streams.table_io import delete, get, put
 
@@ -78,6 +78,8 @@ class Sessionizer:
 
     # -- the agent's body -------------------------------------------------------------------
     async def process(self, batch: list[Any]) -> None:
+        app = self.pipeline.app
+        started = fence.token(app)
         wall = time.time()
         by_session: dict[str, list[Event]] = {}
         where: dict[str, tuple[int, int]] = {}  # session -> (partition, highest offset)
@@ -102,7 +104,9 @@ class Sessionizer:
             partition, offset = where[session_id]
             anchor = anchors[partition]
             self._ensure_index(partition, anchor)
-            state = get(self.table, anchor, session_id)
+            stored = get(self.table, anchor, session_id)
+            # change a copy: if a rebalance overtakes the batch, the stored state must be untouched
+            state = stored.clone() if stored is not None else None
             if state is None:
                 state = new_session(session_id, turn_chars=self.settings.turn_chars,
                                     session_chars=self.settings.session_chars,
@@ -120,6 +124,10 @@ class Sessionizer:
         for partition in ticks:
             self._ensure_index(partition, anchors[partition])
             self._sweep(partition, anchors[partition], wall, touched, closing)
+        owned = await fence.still_owned(app, started, self.settings.topic_events)
+        if owned is not None:  # a rebalance overtook the batch: write only what is still ours
+            touched = {sid: t for sid, t in touched.items() if t.anchor.message.partition in owned}
+            closing = [(st, r) for st, r in closing if self._partition_of(st.session_id) in owned]
         await self._close_all(closing, wall)
         for session_id, t in touched.items():
             put(self.table, t.anchor, session_id, t.state)
@@ -209,7 +217,8 @@ class Sessionizer:
             if not reason:
                 continue
             t = touched.get(session_id)
-            state = t.state if t else get(self.table, anchor, session_id)
+            stored = None if t else get(self.table, anchor, session_id)
+            state = t.state if t else (stored.clone() if stored is not None else None)
             if state is None or state.status != "open" or any(c[0] is state for c in closing):
                 continue
             closing.append((state, reason))

@@ -38,7 +38,8 @@ async def _run(pipeline: Pipeline, stream: Any, stage: str, step: Any, take: dic
 
     Faust's take_events acknowledges a batch even when the agent is cancelled half-way through
     it (as on SIGTERM), which commits offsets whose effects were never written; a batch that is
-    not acknowledged is read again after a restart, and replays are absorbed.
+    not acknowledged is read again after a restart, and replays are absorbed. A batch overtaken
+    by a rebalance has written only the partitions still owned (streams/fence.py).
     """
     async for batch in stream.noack_take(**take):
         await _guarded(pipeline, stage, step, batch)

@@ -6,7 +6,7 @@ import pytest
 
 from streams.chaos.run import ChaosConfig, run
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.chaos]
 
 
 def test_nothing_lost_nothing_counted_twice_under_worker_kills(tmp_path):
