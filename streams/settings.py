@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     def _scheme(cls, v: str) -> str:
         return v if "://" in v else f"kafka://{v}"
 
+    def with_broker(self, broker: str | None) -> Settings:
+        """These settings with another broker (a command's --broker), scheme added as on load."""
+        return self.model_copy(update={"broker": self._scheme(broker)}) if broker else self
+
     @property
     def bootstrap(self) -> str:
         """host:port list for aiokafka clients."""

@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.partitioner import murmur2
 from prometheus_client.parser import text_string_to_metric_families
 
-from models.decode import encode_batch
 from streams.broker import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,17 +166,3 @@ async def consume(bootstrap: str, topic: str, *, until: Callable[[list[Any]], bo
 def consume_sync(bootstrap: str, topic: str, *, until: Callable[[list[Any]], bool], timeout: float) -> list[Any]:
     return asyncio.run(consume(bootstrap, topic, until=until, timeout=timeout))
 
-
-def sentinels(partitions: int, ts: float) -> list[tuple[bytes, bytes]]:
-    """One short ended session per partition at time ts: live traffic that moves event time on."""
-    out: dict[int, tuple[bytes, bytes]] = {}
-    i = 0
-    while len(out) < partitions:
-        sid = f"sentinel-{i}"
-        p = (murmur2(sid.encode()) & 0x7FFFFFFF) % partitions
-        if p not in out:
-            events = [{"event_id": f"{sid}-p", "ts": ts, "type": "prompt", "text": "hello"},
-                      {"event_id": f"{sid}-e", "ts": ts, "type": "session_end"}]
-            out[p] = (sid.encode(), encode_batch(sid, events))
-        i += 1
-    return list(out.values())

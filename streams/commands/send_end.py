@@ -89,9 +89,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
-    if args.broker:
-        settings = settings.model_copy(update={"broker": args.broker if "://" in args.broker
-                                               else f"kafka://{args.broker}"})  # fmt: skip
+    settings = settings.with_broker(args.broker)
     try:
         if args.from_hook:
             req = request_from_hook(sys.stdin, args)

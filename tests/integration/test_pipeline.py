@@ -10,7 +10,8 @@ import pytest
 from models.decode import encode_batch
 from models.generator import generate, messages
 from models.session import structure
-from tests.support import consume_sync, metric, produce_sync, sentinels, wait_until
+from streams.chaos.workload import sentinels
+from tests.support import consume_sync, metric, produce_sync, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -32,6 +32,7 @@ import yaml
 from models.decode import encode_batch
 from models.generator import generate, messages
 from streams.broker import free_port
+from streams.chaos.workload import sentinels
 from tests.promql_exprs import (
     RULES_DIR,
     alert_clauses,
@@ -40,7 +41,7 @@ from tests.promql_exprs import (
     rule_expressions,
     substitute,
 )
-from tests.support import metric, produce_sync, sentinels, wait_until
+from tests.support import metric, produce_sync, wait_until
 
 pytestmark = pytest.mark.integration
 

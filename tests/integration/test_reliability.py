@@ -8,7 +8,8 @@ import orjson
 import pytest
 
 from models.decode import encode_batch
-from tests.support import consume_sync, metric, produce_sync, sentinels, wait_until
+from streams.chaos.workload import sentinels
+from tests.support import consume_sync, metric, produce_sync, wait_until
 
 pytestmark = pytest.mark.integration
 
