@@ -2,8 +2,14 @@
 
 Each session revision is counted once: the contributions table remembers what a session added
 and at which revision, so a replayed record is ignored and a re-classified session is retracted
-from its old bucket before the new one is added. Window snapshots go to the stats topic when
-event time passes a step boundary, and again if a late correction changes an emitted window.
+from its old bucket before the new one is added. The contributions table is the only record of
+what was counted: the window buckets are a view of it, kept in memory and rebuilt from it when
+the worker takes the classified partition. Each session's contribution is one changelog record,
+so a crash between two writes of a batch cannot leave a bucket and its contributions disagreeing
+(kept as separate records, a bucket could be written without the contribution that explains it,
+and the replay would count the session twice, or the other way round and not at all).
+Window snapshots go to the stats topic when event time passes a step boundary, and again if a
+late correction changes an emitted window.
 """
 
 from __future__ import annotations
@@ -53,6 +59,8 @@ class Aggregator:
         self._started = time.time()
         self._last_prune = 0.0
         self._touched_wall: dict[str, float] = {}  # bucket -> wall time it last changed
+        # "<window>|<bucket start>" -> {cohort: counter vector}; None until rebuilt from contributions
+        self.buckets: dict[str, dict[str, list[float]]] | None = None
 
     @property
     def windows(self) -> Any:
@@ -69,8 +77,8 @@ class Aggregator:
         wall = time.time()
         meta = self.meta()
         contribs = self.pipeline.tables.contributions
-        touched: dict[str, dict[str, list[float]]] = {}
-        counted: dict[str, Contribution] = {}  # written after the fence, with the buckets
+        changes: list[tuple[Contribution | None, Contribution]] = []  # (retract, add), in order
+        latest: dict[str, Contribution] = {}  # written after the fence
         seen: list[dict[str, Any]] = []  # revisions counted in this batch
         corrections: set[tuple[str, int]] = set()
         anchor = batch[0]  # one partition: any event of the batch names it for table access
@@ -84,7 +92,7 @@ class Aggregator:
                 await self.pipeline.dead_letters.send("aggregate", Rejection(
                     "bad_classified_record", f"unreadable classified record: {exc!r}", msg.value or b""), key=msg.key)
                 continue
-            old = counted.get(new.session_id)
+            old = latest.get(new.session_id)
             if old is None:
                 old_raw = get(contribs, anchor, new.session_id)
                 old = Contribution.from_list(old_raw) if old_raw else None
@@ -95,29 +103,32 @@ class Aggregator:
             if floor is not None and new.ts < floor:  # its buckets may be gone already
                 metrics.SESSIONS_LATE_FOR_WINDOWS.inc()
             else:
-                if old is not None:
-                    self._add(old, -1, touched, corrections, meta)
-                self._add(new, 1, touched, corrections, meta)
-                counted[new.session_id] = new
+                changes.append((old, new))
+                latest[new.session_id] = new
+                for c in (old, new):
+                    if c is not None:
+                        self._corrections(c, meta, corrections)
                 meta["watermark"] = max(wm or new.ts, new.ts)
             seen.append(record)
         owned = await fence.still_owned(app, started, self.pipeline.settings.topic_classified)
         if owned is not None and 0 not in owned:
             return  # a rebalance handed the windows to another worker: it counts this batch
-        # no await between here and the table writes below
+        # no await between here and the end of the bucket updates: the buckets always equal
+        # what the contributions table holds
         for record in seen:
             c = record["classification"]
             metrics.SESSIONS_CLASSIFIED.labels(work_mode=c["work_mode"], expertise=expertise_label(c["expertise"]),
                                                outcome=c["outcome"]).inc()
             metrics.END_TO_CLASSIFIED.observe(max(0.0, wall - record.get("closed_at", wall)))
-        for session_id, c in counted.items():
+        for session_id, c in latest.items():
             put(contribs, anchor, session_id, c.to_list())
-        for key, bucket in touched.items():
-            self._touched_wall[key] = wall
-            if bucket:
-                put(self.windows, anchor, key, bucket)
-            else:
-                delete(self.windows, anchor, key)
+        if self.buckets is None:
+            self.rebuild_if_needed(meta)  # includes the contributions just written
+        else:
+            for old, new in changes:
+                if old is not None:
+                    self._add(old, -1, wall)
+                self._add(new, 1, wall)
         if meta["watermark"] is not None:
             await self._emit(meta, corrections)
             self._prune(meta, anchor, wall)
@@ -129,24 +140,47 @@ class Aggregator:
             await self._alerts(meta)
             put(self.windows, anchor, META, meta)
 
-    def _add(self, c: Contribution, sign: int, touched: dict[str, dict[str, list[float]]],
-             corrections: set[tuple[str, int]], meta: dict[str, Any]) -> None:
+    def rebuild_if_needed(self, meta: dict[str, Any]) -> dict[str, dict[str, list[float]]]:
+        """The buckets, rebuilt from the contributions table if this worker has just taken it.
+
+        Agents and ticks run only after Faust has recovered the tables, so the contributions
+        are complete here. Contributions older than the floor belong to forgotten buckets.
+        """
+        if self.buckets is not None:
+            return self.buckets
+        floor = meta.get("floor")
+        rows = sorted((Contribution.from_list(v) for v in self.pipeline.tables.contributions.data.values() if v),
+                      key=lambda c: (c.ts, c.session_id))
+        self.buckets = {}
+        for c in rows:
+            if floor is None or c.ts >= floor:
+                self._add(c, 1, None)
+        self._export_due = True
+        log.info("window buckets rebuilt from %d contributions", len(rows))
+        return self.buckets
+
+    def _add(self, c: Contribution, sign: int, wall: float | None) -> None:
+        assert self.buckets is not None
+        for spec in self.specs:
+            key = f"{spec.name}|{spec.bucket(c.ts)}"
+            bucket = self.buckets.setdefault(key, {})
+            add_to_bucket(bucket, c, sign)
+            if not bucket:
+                del self.buckets[key]
+            if wall is not None:
+                self._touched_wall[key] = wall
+
+    def _corrections(self, c: Contribution, meta: dict[str, Any], corrections: set[tuple[str, int]]) -> None:
+        """Windows already written to the stats topic that a change to c's buckets alters."""
         for spec in self.specs:
             start = spec.bucket(c.ts)
-            key = f"{spec.name}|{start}"
-            bucket = touched.get(key)
-            if bucket is None:
-                stored = self.windows.data.get(key) or {}
-                bucket = touched[key] = {k: list(v) for k, v in stored.items()}  # the stored one stays intact
-            add_to_bucket(bucket, c, sign)
             emitted = meta["emitted"].get(spec.name)
             if emitted is not None and start < emitted:
-                # windows already written to the stats topic that contain this bucket
                 for end in range(start + spec.step_s, min(start + spec.size_s, emitted) + 1, spec.step_s):
                     corrections.add((spec.name, end))
 
     def _totals(self, spec: WindowSpec, end: int) -> dict[str, list[float]]:
-        data = self.windows.data
+        data = self.buckets or {}
         return sum_buckets(data.get(f"{spec.name}|{b}") for b in spec.buckets_of(end))
 
     async def _emit(self, meta: dict[str, Any], corrections: set[tuple[str, int]]) -> None:
@@ -178,12 +212,11 @@ class Aggregator:
         idle = self.pipeline.settings.allowed_lateness_s
         steps = {s.name: s.step_s for s in self.specs}
         floor = meta.get("floor")
-        for key in list(self.windows.keys()):
-            if key == META:
-                continue
+        buckets = self.buckets or {}
+        for key in list(buckets):
             name, start = key.split("|", 1)
             if int(start) < cutoff and wall - self._touched_wall.get(key, self._started) > idle:
-                delete(self.windows, anchor, key)
+                del buckets[key]
                 self._touched_wall.pop(key, None)
                 floor = max(floor or float("-inf"), int(start) + steps.get(name, 0))
         meta["floor"] = floor
@@ -226,6 +259,7 @@ class Aggregator:
         """
         self.owned = False
         self.exported = {}
+        self.buckets = None
         for table in (self.windows, self.pipeline.tables.contributions):
             if isinstance(table.data, MemoryStore):
                 table.data.data.clear()
@@ -238,6 +272,11 @@ class Aggregator:
         if not (self._export_due or force) or (not force and wall - self._last_export < 0.2):
             return
         meta = self.meta()
+        if self.buckets is None:
+            app = self.pipeline.app
+            if app.rebalancing or not app.tables.recovery.completed.is_set():  # type: ignore[attr-defined]
+                return  # the contributions are still being read back
+            self.rebuild_if_needed(meta)
         if meta["watermark"] is None:
             return
         top_n = self.pipeline.settings.cohort_top_n

@@ -7,9 +7,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import faust
-from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
-from streams import codecs
+from streams import codecs, faust_fixes
 from streams.dlq import DeadLetters
 from streams.settings import Settings
 
@@ -43,7 +42,7 @@ class Pipeline:
 
 def create_app(settings: Settings) -> Pipeline:
     codecs.register()
-    _shorten_fetch_wait()
+    faust_fixes.apply()
     # Tansu reports a wrong end offset (base of the last batch + 1) for multi-record batches, and
     # Faust's recovery reads changelogs up to that end: with any store, the second recovery in a
     # worker (after a rebalance) then crashes it with ConsistencyError, or stops reading early and
@@ -89,26 +88,6 @@ def create_app(settings: Settings) -> Pipeline:
         windows=_table(app, "windows", 1, "orjson"),
     )
     return Pipeline(settings, app, topics, tables, DeadLetters(topics.dlq, settings.transcript_text))
-
-
-FETCH_MAX_WAIT_MS = 100
-
-
-def _shorten_fetch_wait() -> None:
-    """Faust hard-codes fetch_max_wait_ms=1500 on the worker consumer. A fetch with nothing to
-    return waits up to that long, and each hop (events -> closed -> classified) pays it when
-    traffic is light; 100 ms keeps session_end -> /metrics well under 2 s at ~10 idle fetches/s."""
-    original = AIOKafkaConsumerThread._create_worker_consumer
-    if getattr(original, "_sessionscope", False):
-        return
-
-    def create(self: Any, transport: Any) -> Any:
-        consumer = original(self, transport)
-        consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read when the consumer starts its fetcher
-        return consumer
-
-    create._sessionscope = True  # type: ignore[attr-defined]
-    AIOKafkaConsumerThread._create_worker_consumer = create  # type: ignore[method-assign]
 
 
 def _codec_type(codec: str) -> type:

@@ -101,12 +101,14 @@ class Worker:
             # Called with the new assignment after every rebalance. (The revoke signal is no use
             # here: with eager rebalancing it lists every partition, also those that stay.)
             assigned = set(args[1] if len(args) > 1 else kwargs.get("assigned", set()))
-            moved_away = self._owned - assigned
+            moved_away, gained = self._owned - assigned, assigned - self._owned
             self._owned = assigned
             self.sessionizer.forget(set(self.sessionizer.open_index) | set(self.sessionizer.closed_index))
             self.sessionizer.drop_partitions({tp.partition for tp in moved_away if tp.topic == s.topic_events})
             if any(tp.topic == s.topic_classified for tp in moved_away):
                 self.aggregator.release()  # another worker exports these windows now
+            if any(tp.topic == s.topic_classified for tp in gained):
+                self.aggregator.buckets = None  # taken over: rebuilt from the recovered contributions
             self.aggregator.owned = any(tp.topic == s.topic_classified for tp in assigned)
             for tp in moved_away:
                 with contextlib.suppress(KeyError):
