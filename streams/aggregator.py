@@ -36,8 +36,9 @@ from models.windows import (
     sum_buckets,
     top_cohorts,
 )
-from streams import fence, metrics
+from streams import metrics
 from streams.app import Pipeline
+from streams.fence import Claim
 from streams.table_io import delete, get, put
 
 log = logging.getLogger(__name__)
@@ -71,9 +72,7 @@ class Aggregator:
         meta = self.windows.data.get(META)
         return copy.deepcopy(meta) if meta else {"watermark": None, "emitted": {}}
 
-    async def process(self, batch: list[Any]) -> None:
-        app = self.pipeline.app
-        started = fence.token(app)
+    async def process(self, batch: list[Any], claim: Claim) -> None:
         wall = time.time()
         meta = self.meta()
         contribs = self.pipeline.tables.contributions
@@ -110,8 +109,8 @@ class Aggregator:
                         self._corrections(c, meta, corrections)
                 meta["watermark"] = max(wm or new.ts, new.ts)
             seen.append(record)
-        owned = await fence.still_owned(app, started, self.pipeline.settings.topic_classified)
-        if owned is not None and 0 not in owned:
+        held = await self.pipeline.ownership.held_partitions(claim, self.pipeline.settings.topic_classified)
+        if held is not None and 0 not in held:
             return  # a rebalance handed the windows to another worker: it counts this batch
         # no await between here and the end of the bucket updates: the buckets always equal
         # what the contributions table holds

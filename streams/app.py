@@ -10,6 +10,7 @@ import faust
 
 from streams import codecs, faust_fixes
 from streams.dlq import DeadLetters
+from streams.fence import Ownership
 from streams.settings import Settings
 
 
@@ -38,6 +39,7 @@ class Pipeline:
     topics: Topics
     tables: Tables
     dead_letters: DeadLetters
+    ownership: Ownership  # which partitions a batch may still write and acknowledge (streams/fence.py)
 
 
 def create_app(settings: Settings) -> Pipeline:
@@ -87,7 +89,8 @@ def create_app(settings: Settings) -> Pipeline:
         contributions=_table(app, "contributions", 1, "orjson"),
         windows=_table(app, "windows", 1, "orjson"),
     )
-    return Pipeline(settings, app, topics, tables, DeadLetters(topics.dlq, settings.transcript_text))
+    return Pipeline(settings, app, topics, tables, DeadLetters(topics.dlq, settings.transcript_text),
+                    Ownership(app))
 
 
 def _codec_type(codec: str) -> type:

@@ -14,6 +14,7 @@ from models.records import classified_record
 from models.session import SessionState
 from streams.app import Pipeline
 from streams.classifier import Classifier
+from streams.fence import Claim
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,8 @@ class ClassifyAgent:
         # the Claude backend bounds its own concurrency; this bounds the records held in memory
         self.limit = asyncio.Semaphore(max(pipeline.settings.claude_max_concurrency, 1) * 4)
 
-    async def process(self, batch: list[Any]) -> None:
+    async def process(self, batch: list[Any], claim: Claim | None = None) -> None:
+        # stateless: a batch overtaken by a rebalance only sends records again, which are upserted
         jobs = [self._one(event.message) for event in batch]
         records = await asyncio.gather(*jobs)
         for record in records:

@@ -14,13 +14,14 @@ from models.adapters.otel import normalize_otlp
 from models.decode import encode_batch
 from streams import metrics
 from streams.app import Pipeline
+from streams.fence import Claim
 
 
 class OtelNormalizer:
     def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
 
-    async def process(self, batch: list[Any]) -> None:
+    async def process(self, batch: list[Any], claim: Claim | None = None) -> None:
         topics = self.pipeline.topics
         for event in batch:
             msg = event.message

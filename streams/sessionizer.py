@@ -26,8 +26,9 @@ from models.closing import PartitionClock, due_to_close
 from models.decode import Rejection, decode_message
 from models.events import Event
 from models.session import SessionState, apply, new_session
-from streams import fence, metrics
+from streams import metrics
 from streams.app import Pipeline
+from streams.fence import Claim
 from streams.table_io import delete, get, put
 
 log = logging.getLogger(__name__)
@@ -77,9 +78,7 @@ class Sessionizer:
         return self.pipeline.settings
 
     # -- the agent's body -------------------------------------------------------------------
-    async def process(self, batch: list[Any]) -> None:
-        app = self.pipeline.app
-        started = fence.token(app)
+    async def process(self, batch: list[Any], claim: Claim) -> None:
         wall = time.time()
         by_session: dict[str, list[Event]] = {}
         where: dict[str, tuple[int, int]] = {}  # session -> (partition, highest offset)
@@ -124,13 +123,16 @@ class Sessionizer:
         for partition in ticks:
             self._ensure_index(partition, anchors[partition])
             self._sweep(partition, anchors[partition], wall, touched, closing)
-        owned = await fence.still_owned(app, started, self.settings.topic_events)
-        if owned is not None:  # a rebalance overtook the batch: write only what is still ours
-            touched = {sid: t for sid, t in touched.items() if t.anchor.message.partition in owned}
-            closing = [(st, r) for st, r in closing if self._partition_of(st.session_id) in owned]
+        ownership, topic = self.pipeline.ownership, self.settings.topic_events
+        held = await ownership.held_partitions(claim, topic)
+        if held is not None:  # a rebalance overtook the batch: close only what is still ours
+            closing = [(st, r) for st, r in closing if self._partition_of(st.session_id) in held]
         await self._close_all(closing, wall)
+        held = await ownership.held_partitions(claim, topic)  # closing awaited the broker
+        # no await from here on: the states are written only where the claim still holds
         for session_id, t in touched.items():
-            put(self.table, t.anchor, session_id, t.state)
+            if held is None or t.anchor.message.partition in held:
+                put(self.table, t.anchor, session_id, t.state)
         metrics.OPEN_SESSIONS.set(sum(len(v) for v in self.open_index.values()))
 
     @property

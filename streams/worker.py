@@ -15,16 +15,17 @@ from streams.aggregator import Aggregator
 from streams.app import Pipeline
 from streams.classifier import make_classifier
 from streams.classify_agent import ClassifyAgent
+from streams.fence import Claim
 from streams.otel_agent import OtelNormalizer
 from streams.sessionizer import TICK_HEADER, Sessionizer
 
 log = logging.getLogger(__name__)
 
 
-async def _guarded(pipeline: Pipeline, stage: str, step: Any, batch: list[Any]) -> None:
+async def _guarded(pipeline: Pipeline, stage: str, step: Any, batch: list[Any], claim: Claim) -> None:
     """Run one batch; a bug must not stop the agent, and the batch's messages go to the DLQ."""
     try:
-        await step(batch)
+        await step(batch, claim)
     except Exception as exc:
         log.exception("%s failed on a batch of %d messages; they go to the dead-letter topic", stage, len(batch))
         for event in batch:
@@ -39,12 +40,15 @@ async def _run(pipeline: Pipeline, stream: Any, stage: str, step: Any, take: dic
     Faust's take_events acknowledges a batch even when the agent is cancelled half-way through
     it (as on SIGTERM), which commits offsets whose effects were never written; a batch that is
     not acknowledged is read again after a restart, and replays are absorbed. A batch overtaken
-    by a rebalance has written only the partitions still owned (streams/fence.py).
+    by a rebalance writes and acknowledges only the partitions held throughout (streams/fence.py).
     """
     async for batch in stream.noack_take(**take):
-        await _guarded(pipeline, stage, step, batch)
+        claim = pipeline.ownership.claim()
+        await _guarded(pipeline, stage, step, batch, claim)
+        held = await pipeline.ownership.held(claim)
         for event in batch:
-            await stream.ack(event)
+            if held is None or event.message.tp in held:
+                await stream.ack(event)
 
 
 class Worker:
@@ -54,7 +58,6 @@ class Worker:
         self.classify = ClassifyAgent(pipeline, make_classifier(pipeline.settings))
         self.aggregator = Aggregator(pipeline)
         self.otel = OtelNormalizer(pipeline)
-        self._owned: set[Any] = set()
         self._register()
 
     def _register(self) -> None:
@@ -101,8 +104,9 @@ class Worker:
             # Called with the new assignment after every rebalance. (The revoke signal is no use
             # here: with eager rebalancing it lists every partition, also those that stay.)
             assigned = set(args[1] if len(args) > 1 else kwargs.get("assigned", set()))
-            moved_away, gained = self._owned - assigned, assigned - self._owned
-            self._owned = assigned
+            before = p.ownership.owned
+            moved_away, gained = before - assigned, assigned - before
+            p.ownership.assigned(assigned)
             self.sessionizer.forget(set(self.sessionizer.open_index) | set(self.sessionizer.closed_index))
             self.sessionizer.drop_partitions({tp.partition for tp in moved_away if tp.topic == s.topic_events})
             if any(tp.topic == s.topic_classified for tp in moved_away):

@@ -122,17 +122,17 @@ def test_past_retention_a_late_event_starts_a_segment_that_no_window_counts(brok
                  until=lambda rs: any(r.key == b"old-1" and r.value is None for r in rs))
 
     # the old buckets are forgotten once idle for the allowed lateness, when the aggregator next
-    # runs: fresh sessions keep it running until the old 1h bucket's tombstone is on its changelog
-    bucket = f"1h|{int(old // 300) * 300}".encode()
-    windows_changelog = f"{app_env['SESSIONSCOPE_APP_ID']}-windows-changelog"
+    # runs, and with them the contributions they were built from: fresh sessions keep it running
+    # until the old session's contribution has a tombstone on its changelog
+    contributions_changelog = f"{app_env['SESSIONSCOPE_APP_ID']}-contributions-changelog"
     fresh = iter(range(10_000))
 
     def old_bucket_forgotten() -> bool:
         sid = f"fresh-{next(fresh)}"
         produce_sync(broker.bootstrap, events_topic, [(sid.encode(), encode_batch(sid, [
             _ev(f"{sid}-p", time.time(), "prompt", text="hello"), _ev(f"{sid}-e", time.time(), "session_end")]))])
-        records = consume_sync(broker.bootstrap, windows_changelog, timeout=30, until=lambda rs: len(rs) > 0)
-        return any(r.key == bucket and r.value is None for r in records)
+        records = consume_sync(broker.bootstrap, contributions_changelog, timeout=30, until=lambda rs: len(rs) > 0)
+        return any(r.key == b"old-1" and r.value is None for r in records)
 
     wait_until(old_bucket_forgotten, 90, "the old window bucket forgotten", interval=1.0)
     produce_sync(broker.bootstrap, events_topic, [(b"old-1", encode_batch("old-1", [

@@ -1,8 +1,5 @@
-"""Graceful restart and a SIGKILL mid-traffic, and a worker joining and leaving under traffic.
-
-The rocksdb store is not covered: the agents write table values outside Faust's event context
-and rely on the store returning live objects, which only the memory store does (see
-docs/reliability.md)."""
+"""Graceful restart and a SIGKILL mid-traffic (memory and rocksdb stores), and a worker joining
+and leaving under traffic."""
 
 from __future__ import annotations
 
@@ -39,8 +36,12 @@ def _settle(broker, app_env, workload, marks, workers, timeout=120):
     return verdict
 
 
-def test_sigterm_then_sigkill_under_traffic_lose_nothing(broker, app_env, start_worker):
-    worker = start_worker()
+@pytest.mark.parametrize("store", ["memory://", "rocksdb://"])
+def test_sigterm_then_sigkill_under_traffic_lose_nothing(broker, app_env, start_worker, store):
+    def start_worker_with_store():
+        return start_worker(SESSIONSCOPE_STORE=store)
+
+    worker = start_worker_with_store()
     wl = build(150, seed=11, now=time.time())
     topic = app_env["SESSIONSCOPE_TOPIC_EVENTS"]
     half = len(wl.messages) // 2
@@ -49,11 +50,11 @@ def test_sigterm_then_sigkill_under_traffic_lose_nothing(broker, app_env, start_
                "sessions classified before the restart")
     worker.stop()  # SIGTERM: a graceful shutdown
     assert worker.process.returncode == 0, worker.log()
-    worker = start_worker()
+    worker = start_worker_with_store()
     produce_sync(broker.bootstrap, topic, wl.messages[half:])
     wait_until(lambda: metric(worker.metrics(), "sessionscope_messages_consumed_total") > 0, 60, "traffic")
     worker.kill()  # mid-traffic: replays from the committed offsets must be absorbed
-    worker = start_worker()
+    worker = start_worker_with_store()
     marks = sentinels(4, time.time())
     produce_sync(broker.bootstrap, topic, marks)
     verdict = _settle(broker, app_env, wl, marks, [worker])
