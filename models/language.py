@@ -104,7 +104,7 @@ _VERIFY = re.compile(
     re.IGNORECASE,
 )
 _QUESTION = re.compile(
-    r"\?\s*$|？|^\s*(how|what|why|where|which|is|are|can|does|do|could|should|was)\b", re.I
+    r"\?\s*$|？|^\s*(how|what|why|where|which|is|are|can|does|do|could|should|was)\b", re.IGNORECASE
 )
 _PATH = re.compile(
     r"[\w.-]+/[\w./-]+|\b[\w-]+\.(py|ts|tsx|js|go|rs|ex|exs|md|json|ya?ml|toml|sql|java|rb|css)\b"
@@ -114,7 +114,7 @@ _IDENT = re.compile(
 )
 _URL = re.compile(r"https?://\S+")
 _WRAPPER = re.compile(
-    r"<(command-name|command-message|local-command-stdout|local-command-stderr)>.*?</\1>", re.S
+    r"<(command-name|command-message|local-command-stdout|local-command-stderr)>.*?</\1>", re.DOTALL
 )
 _TAG = re.compile(r"</?[a-z][\w-]*>")
 _NOT_A_PROMPT = (

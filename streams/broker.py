@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from streams.process_group import stop_process_group
 
 
 class BrokerError(RuntimeError):
@@ -86,14 +87,7 @@ class EmbeddedBroker:
         raise BrokerError("the embedded broker did not start; see its log")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process_group(self.process)
         self.process = None
 
     def __enter__(self) -> EmbeddedBroker:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
 import subprocess
@@ -19,6 +18,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from streams.broker import free_port
+from streams.process_group import stop_process_group
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -106,16 +106,8 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace")[-5000:] if self.log_path and self.log_path.exists() else ""
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> None:
-        if not self.alive():
-            return
-        assert self.process
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:  # a worker can ignore SIGTERM when the broker died first
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+        # a worker can ignore SIGTERM when the broker died first: then it is SIGKILLed after timeout
+        stop_process_group(self.process, sig, timeout, kill_timeout=10)
 
     def kill(self) -> None:
         self.stop(signal.SIGKILL)

@@ -26,14 +26,12 @@ from models.adapters.base import (
     as_list,
     as_str,
     cut,
-    project_of,
     stable_id,
     text_of,
-    user_of,
 )  # fmt: skip
 from models.adapters.claude_rules import is_rejection, queued_prompt, structured_patch_lines, user_text_kind
-from models.adapters.derive import derive, pr_event_id
-from models.adapters.parser import LineParser
+from models.adapters.derive import pr_event_id
+from models.adapters.parser import LineParser, Tokens, token_growth
 from models.events import (
     AssistantText,
     Error,
@@ -41,9 +39,7 @@ from models.events import (
     EventType,
     Prompt,
     PullRequest,
-    SessionStart,
     ToolCall,
-    ToolResult,
     UserFeedback,
 )  # fmt: skip
 from models.features import EDIT_TOOLS, changed_lines
@@ -57,9 +53,7 @@ class ClaudeCodeParser(LineParser):
     def __init__(self, *, session_hint: str | None = None, user: str | None = None) -> None:
         super().__init__(session_hint=session_hint, user=user)
         self.seen_uuids: set[str] = set()
-        self.calls: dict[str, tuple[str, dict[str, Any]]] = {}
-        self.usage: dict[str, tuple[int, int]] = {}  # message.id -> (output, input) tokens so far
-        self.started = False
+        self.usage: dict[str, Tokens] = {}  # message.id -> (output, input) tokens so far
 
     def record(self, rec: dict[str, Any], raw: Line, source: str, lineno: int, **opts: Any) -> list[Event]:
         rid = stable_id(source, lineno, raw)
@@ -76,16 +70,8 @@ class ClaudeCodeParser(LineParser):
         if ts is None:
             return []  # nothing in the file so far has a time; no event can be placed
         cwd = as_str(rec.get("cwd"))
-        if cwd:
-            self.project = self.project or project_of(cwd)
-            self.user = self.user or user_of(cwd)
-        events: list[Event] = []
-        if not self.started and self.session_id:
-            self.started = True
-            events.append(SessionStart(
-                type=EventType.SESSION_START, event_id=f"{self.session_id}:start", ts=ts, cwd=cwd or None,
-                agent_version=as_str(rec.get("version"))[:64] or None, **self.common(),
-            ))  # fmt: skip
+        self.note_cwd(cwd)
+        events = self.first_start(ts, cwd, as_str(rec.get("version")))
         sidechain = sidechain or rec.get("isSidechain") is True
         rtype = rec.get("type")
         if rtype == "assistant":
@@ -153,9 +139,8 @@ class ClaudeCodeParser(LineParser):
         out = as_count(usage.get("output_tokens"))
         inp = sum(as_count(usage.get(k)) for k in
                   ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))  # fmt: skip
-        seen_out, seen_in = self.usage.get(message_id, (0, 0))
-        self.usage[message_id] = (max(out, seen_out), max(inp, seen_in))
-        return max(out - seen_out, 0), max(inp - seen_in, 0)
+        self.usage[message_id], growth = token_growth(self.usage.get(message_id, (0, 0)), out, inp)
+        return growth
 
     def _user(self, rec: dict[str, Any], rid: str, ts: float, sidechain: bool) -> list[Event]:
         msg = as_dict(rec.get("message"))
@@ -182,19 +167,9 @@ class ClaudeCodeParser(LineParser):
         call_id = as_str(block.get("tool_use_id"))[:200] or stable_id(rid, "result", i)
         output = text_of(block.get("content"))
         is_error = block.get("is_error") is True
-        known = self.calls.get(call_id)
-        name, tool_input = known if known else (None, {})
-        added, removed = (0, 0) if known else structured_patch_lines(tool_use_result)
-        common = self.common()
-        events: list[Event] = [ToolResult(
-            type=EventType.TOOL_RESULT, event_id=f"{call_id}:result", ts=ts, call_id=call_id, name=name,
-            is_error=is_error, rejected=is_rejection(output, tool_use_result), output=cut(output),
-            lines_added=added, lines_removed=removed, **common,
-        )]  # fmt: skip
-        if name:
-            events += derive(call_id=call_id, name=name, tool_input=tool_input, output=output,
-                             is_error=is_error, ts=ts, common=common)  # fmt: skip
-        return events
+        added, removed = (0, 0) if call_id in self.calls else structured_patch_lines(tool_use_result)
+        return self.tool_result(call_id, ts, output, is_error=is_error, rejected=is_rejection(output, tool_use_result),
+                                lines_added=added, lines_removed=removed)  # fmt: skip
 
 
 def is_compaction_file(name: str) -> bool:
@@ -211,7 +186,7 @@ def parse_claude_code(
 ) -> AdapterResult:
     """Events of one session: its main file's lines plus each sub-agent file's lines (by file name)."""
     parser = ClaudeCodeParser(session_hint=session_hint, user=user)
-    events = parser.feed(lines, source)
+    events = parser.feed(lines, source)  # not .parse(): the sub-agent files join the same parser
     for name, sub_lines in sorted((subagents or {}).items()):
         if not is_compaction_file(name):
             events += parser.feed(sub_lines, name, sidechain=True)

@@ -27,22 +27,18 @@ from models.adapters.base import (
     as_str,
     cut,
     patch_lines,
-    project_of,
     stable_id,
     text_of,
-    user_of,
 )  # fmt: skip
-from models.adapters.derive import derive, exit_code
-from models.adapters.parser import LineParser
+from models.adapters.derive import exit_code
+from models.adapters.parser import LineParser, Tokens, token_growth
 from models.events import (
     AssistantText,
     Error,
     Event,
     EventType,
     Prompt,
-    SessionStart,
     ToolCall,
-    ToolResult,
     UserFeedback,
 )  # fmt: skip
 
@@ -73,17 +69,11 @@ def _arguments(payload: dict[str, Any]) -> dict[str, Any]:
 class CodexParser(LineParser):
     agent = "codex"
 
+    session_record = ("session_meta", "payload", "id")
+
     def __init__(self, *, session_hint: str | None = None, user: str | None = None) -> None:
         super().__init__(session_hint=session_hint, user=user)
-        self.calls: dict[str, tuple[str, dict[str, Any]]] = {}
-        self.tokens = (0, 0)  # running (output, input) totals seen so far
-        self.started = False
-
-    def session_of(self, rec: dict[str, Any]) -> str | None:
-        if rec.get("type") != "session_meta":
-            return None
-        value = as_dict(rec.get("payload")).get("id")
-        return value[:200] if isinstance(value, str) and value else None
+        self.tokens: Tokens = (0, 0)  # running (output, input) totals seen so far
 
     def record(self, rec: dict[str, Any], raw: Line, source: str, lineno: int, **opts: Any) -> list[Event]:
         rid = stable_id(source, lineno, raw)
@@ -105,14 +95,8 @@ class CodexParser(LineParser):
 
     def _meta(self, payload: dict[str, Any], ts: float) -> list[Event]:
         cwd = as_str(payload.get("cwd"))
-        self.project = self.project or project_of(cwd)
-        self.user = self.user or user_of(cwd)
-        if self.started or not self.session_id:
-            return []
-        self.started = True
-        return [SessionStart(type=EventType.SESSION_START, event_id=f"{self.session_id}:start", ts=ts,
-                             cwd=cwd or None, agent_version=as_str(payload.get("cli_version"))[:64] or None,
-                             **self.common())]  # fmt: skip
+        self.note_cwd(cwd)
+        return self.first_start(ts, cwd, as_str(payload.get("cli_version")))
 
     def _item(self, payload: dict[str, Any], ptype: Any, rid: str, ts: float) -> list[Event]:
         common = self.common()
@@ -135,16 +119,7 @@ class CodexParser(LineParser):
             output = payload.get("output")
             text = output if isinstance(output, str) else text_of(as_dict(output).get("content") or output)
             code = exit_code(text[:400])
-            is_error = code is not None and code != 0
-            call_name, tool_input = self.calls.get(call_id) or (None, {})
-            events: list[Event] = [ToolResult(
-                type=EventType.TOOL_RESULT, event_id=f"{call_id}:result", ts=ts, call_id=call_id, name=call_name,
-                is_error=is_error, output=cut(text), **common,
-            )]  # fmt: skip
-            if call_name:
-                events += derive(call_id=call_id, name=call_name, tool_input=tool_input, output=text,
-                                 is_error=is_error, ts=ts, common=common)  # fmt: skip
-            return events
+            return self.tool_result(call_id, ts, text, is_error=code is not None and code != 0)
         return []
 
     def _event(self, payload: dict[str, Any], ptype: Any, rid: str, ts: float) -> list[Event]:
@@ -157,13 +132,11 @@ class CodexParser(LineParser):
         if ptype == "token_count":
             total = as_dict(as_dict(payload.get("info")).get("total_token_usage"))
             out, inp = as_count(total.get("output_tokens")), as_count(total.get("input_tokens"))
-            seen_out, seen_in = self.tokens
-            self.tokens = (max(out, seen_out), max(inp, seen_in))
-            if out <= seen_out and inp <= seen_in:
+            self.tokens, (out_delta, in_delta) = token_growth(self.tokens, out, inp)
+            if not out_delta and not in_delta:
                 return []
             return [AssistantText(type=EventType.ASSISTANT_TEXT, event_id=f"{rid}:tokens", ts=ts,
-                                  output_tokens=max(out - seen_out, 0), input_tokens=max(inp - seen_in, 0),
-                                  **common)]  # fmt: skip
+                                  output_tokens=out_delta, input_tokens=in_delta, **common)]  # fmt: skip
         if ptype == "turn_aborted" and payload.get("reason") in (None, "interrupted"):
             return [UserFeedback(type=EventType.USER_FEEDBACK, event_id=f"{rid}:interrupt", ts=ts,
                                  kind="interrupt", **common)]  # fmt: skip
@@ -177,5 +150,4 @@ def parse_codex(
     lines: Sequence[Line], *, source: str = "main", session_hint: str | None = None, user: str | None = None
 ) -> AdapterResult:
     """Events of one Codex CLI rollout file."""
-    parser = CodexParser(session_hint=session_hint, user=user)
-    return parser.result(parser.feed(lines, source))
+    return CodexParser.parse(lines, source=source, session_hint=session_hint, user=user)

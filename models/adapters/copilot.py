@@ -23,12 +23,9 @@ from models.adapters.base import (
     as_list,
     as_str,
     cut,
-    project_of,
     stable_id,
     text_of,
-    user_of,
 )  # fmt: skip
-from models.adapters.derive import derive
 from models.adapters.parser import LineParser
 from models.events import (
     AssistantText,
@@ -37,9 +34,7 @@ from models.events import (
     EventType,
     Prompt,
     SessionEnd,
-    SessionStart,
     ToolCall,
-    ToolResult,
     UserFeedback,
 )  # fmt: skip
 
@@ -60,16 +55,11 @@ def edit_lines(name: str, args: dict[str, Any]) -> tuple[int, int]:
 class CopilotParser(LineParser):
     agent = "copilot_cli"
 
+    session_record = ("session.start", "data", "sessionId")
+
     def __init__(self, *, session_hint: str | None = None, user: str | None = None) -> None:
         super().__init__(session_hint=session_hint, user=user)
-        self.calls: dict[str, tuple[str, dict[str, Any]]] = {}
-        self.denied: set[str] = set()
-
-    def session_of(self, rec: dict[str, Any]) -> str | None:
-        if rec.get("type") != "session.start":
-            return None
-        value = as_dict(rec.get("data")).get("sessionId")
-        return value[:200] if isinstance(value, str) and value else None
+        self.denied: set[str] = set()  # call ids whose permission the person denied
 
     def record(self, rec: dict[str, Any], raw: Line, source: str, lineno: int, **opts: Any) -> list[Event]:
         rid = as_str(rec.get("id"))[:180] or stable_id(source, lineno, raw)
@@ -111,12 +101,9 @@ class CopilotParser(LineParser):
     def _start(self, data: dict[str, Any], ts: float) -> list[Event]:
         context = as_dict(data.get("context"))
         cwd = as_str(context.get("cwd"))
-        self.project = self.project or project_of(cwd)
-        self.user = self.user or user_of(cwd)
+        self.note_cwd(cwd)
         self.model = as_str(data.get("selectedModel"))[:100] or self.model
-        return [SessionStart(type=EventType.SESSION_START, event_id=f"{self.session_id}:start", ts=ts,
-                             cwd=cwd or None, agent_version=as_str(data.get("copilotVersion"))[:64] or None,
-                             **self.common())]  # fmt: skip
+        return [self.session_start(ts, cwd, as_str(data.get("copilotVersion")))]  # every start record, not once
 
     def _assistant(self, data: dict[str, Any], rid: str, ts: float) -> list[Event]:
         model = as_str(data.get("model"))[:100]
@@ -147,23 +134,12 @@ class CopilotParser(LineParser):
         call_id = as_str(data.get("toolCallId"))[:200] or rid
         result, error = as_dict(data.get("result")), as_dict(data.get("error"))
         output = text_of(result.get("content")) or as_str(error.get("message"))
-        is_error = data.get("success") is False
         rejected = call_id in self.denied or as_str(error.get("code")) in ("denied", "rejected")
-        name, args = self.calls.get(call_id) or (None, {})
-        common = self.common()
-        events: list[Event] = [ToolResult(
-            type=EventType.TOOL_RESULT, event_id=f"{call_id}:result", ts=ts, call_id=call_id, name=name,
-            is_error=is_error, rejected=rejected, output=cut(output), **common,
-        )]  # fmt: skip
-        if name:
-            events += derive(call_id=call_id, name=name, tool_input=args, output=output, is_error=is_error,
-                             ts=ts, common=common)  # fmt: skip
-        return events
+        return self.tool_result(call_id, ts, output, is_error=data.get("success") is False, rejected=rejected)
 
 
 def parse_copilot(
     lines: Sequence[Line], *, source: str = "main", session_hint: str | None = None, user: str | None = None
 ) -> AdapterResult:
     """Events of one Copilot CLI session event log."""
-    parser = CopilotParser(session_hint=session_hint, user=user)
-    return parser.result(parser.feed(lines, source))
+    return CopilotParser.parse(lines, source=source, session_hint=session_hint, user=user)

@@ -67,5 +67,4 @@ def parse_lines(
             reason = "no record of a known transcript format (Claude Code, Codex CLI, Copilot CLI)"
             result.problems.insert(0, Problem(source, 1, reason))
         return result
-    parser = new_parser(agent, session_hint=session_hint, user=user)
-    return parser.result(parser.feed(lines, source))
+    return PARSERS[agent].parse(lines, source=source, session_hint=session_hint, user=user)

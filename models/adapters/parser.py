@@ -12,16 +12,41 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from models.adapters.base import AdapterResult, AgentName, Line, Problem, epoch_or_none, first_ts, load_record
-from models.events import Event
+from models.adapters.base import (
+    AdapterResult,
+    AgentName,
+    Line,
+    Problem,
+    as_dict,
+    cut,
+    epoch_or_none,
+    first_ts,
+    load_record,
+    project_of,
+    user_of,
+)  # fmt: skip
+from models.adapters.derive import derive
+from models.events import Event, EventType, SessionStart, ToolResult
+
+Tokens = tuple[int, int]  # (output, input)
+
+
+def token_growth(seen: Tokens, output: int, input_: int) -> tuple[Tokens, Tokens]:
+    """(new running totals, growth since `seen`) for a usage that only grows while it streams."""
+    seen_out, seen_in = seen
+    return (max(output, seen_out), max(input_, seen_in)), (max(output - seen_out, 0), max(input_ - seen_in, 0))
 
 
 class LineParser(ABC):
     agent: ClassVar[AgentName]
-    session_keys: ClassVar[tuple[str, ...]] = ("sessionId",)
+    session_keys: ClassVar[tuple[str, ...]] = ("sessionId",)  # top-level keys that hold the session id
+    # (record type, object key, id key) when one start record holds the id in a nested object instead
+    session_record: ClassVar[tuple[str, str, str] | None] = None
 
     def __init__(self, *, session_hint: str | None = None, user: str | None = None) -> None:
         self.session_id: str | None = None
+        self.calls: dict[str, tuple[str, dict[str, Any]]] = {}  # call id -> (tool name, input), for its result
+        self.started = False  # session_start emitted
         self.session_hint = session_hint
         self.user = user
         self.model: str | None = None
@@ -37,6 +62,12 @@ class LineParser(ABC):
         """Events of one parsed record (may raise on surprising shapes; the caller reports it)."""
 
     def session_of(self, rec: dict[str, Any]) -> str | None:
+        if self.session_record is not None:
+            rtype, obj, key = self.session_record
+            if rec.get("type") != rtype:
+                return None
+            value = as_dict(rec.get(obj)).get(key)
+            return value[:200] if isinstance(value, str) and value else None
         for key in self.session_keys:
             value = rec.get(key)
             if isinstance(value, str) and value.strip():
@@ -97,3 +128,41 @@ class LineParser(ABC):
 
     def result(self, events: list[Event]) -> AdapterResult:
         return AdapterResult(self.session_id or self.session_hint or "", self.agent, events, list(self.problems))
+
+    @classmethod
+    def parse(
+        cls, lines: Sequence[Line], *, source: str = "main", session_hint: str | None = None, user: str | None = None
+    ) -> AdapterResult:
+        """Events of one whole file, read at once."""
+        parser = cls(session_hint=session_hint, user=user)
+        return parser.result(parser.feed(lines, source))
+
+    def note_cwd(self, cwd: str) -> None:
+        """Project and user from the working folder, unless already known."""
+        if cwd:
+            self.project = self.project or project_of(cwd)
+            self.user = self.user or user_of(cwd)
+
+    def session_start(self, ts: float, cwd: str, version: str) -> SessionStart:
+        return SessionStart(type=EventType.SESSION_START, event_id=f"{self.session_id}:start", ts=ts,
+                            cwd=cwd or None, agent_version=version[:64] or None, **self.common())  # fmt: skip
+
+    def first_start(self, ts: float, cwd: str, version: str) -> list[Event]:
+        """The session_start event, once, and only when the session id is known."""
+        if self.started or not self.session_id:
+            return []
+        self.started = True
+        return [self.session_start(ts, cwd, version)]
+
+    def tool_result(self, call_id: str, ts: float, output: str, *, is_error: bool, **fields: Any) -> list[Event]:
+        """A tool_result, plus the commits, PRs and test runs its call and output show (when the call is known)."""
+        name, tool_input = self.calls.get(call_id) or (None, {})
+        common = self.common()
+        events: list[Event] = [ToolResult(
+            type=EventType.TOOL_RESULT, event_id=f"{call_id}:result", ts=ts, call_id=call_id, name=name,
+            is_error=is_error, output=cut(output), **fields, **common,
+        )]  # fmt: skip
+        if name:
+            events += derive(call_id=call_id, name=name, tool_input=tool_input, output=output,
+                             is_error=is_error, ts=ts, common=common)  # fmt: skip
+        return events

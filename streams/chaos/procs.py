@@ -15,6 +15,7 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from streams.broker import free_port
+from streams.process_group import stop_process_group
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,11 +82,6 @@ class Worker:
         for name in {n for n, _ in self.last}:
             if name.endswith("_total"):
                 self.banked[name] = self.banked.get(name, 0.0) + metric(self.last, name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, sig)
-        try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:  # a worker can ignore SIGTERM when the broker died first
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+        # a worker can ignore SIGTERM when the broker died first: then it is SIGKILLed after timeout
+        stop_process_group(self.process, sig, timeout, kill_timeout=10)
         self.last = {}

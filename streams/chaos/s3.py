@@ -6,10 +6,7 @@ Tansu's memory storage loses everything when the broker stops; its s3:// storage
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
 import subprocess
 import sys
 import urllib.request
@@ -17,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streams.broker import BrokerError, free_port, wait_for_port
+from streams.process_group import stop_process_group
 
 
 def moto_binary() -> str:
@@ -59,12 +57,5 @@ class S3Server:
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(5)
+        stop_process_group(self.process)
         self.process = None

@@ -9,12 +9,9 @@ dead-letter series exist. Then each expression of tests.promql_exprs must return
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
@@ -33,6 +30,7 @@ from models.decode import encode_batch
 from models.generator import generate, messages
 from streams.broker import free_port
 from streams.chaos.workload import sentinels
+from streams.process_group import stop_process_group
 from tests.promql_exprs import (
     RULES_DIR,
     alert_clauses,
@@ -133,15 +131,7 @@ class PrometheusServer:
         return [rule for group in self.api("rules")["groups"] for rule in group["rules"]]
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
+        stop_process_group(self.process, timeout=30, kill_timeout=10)
 
 
 @pytest.fixture
