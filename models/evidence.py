@@ -4,11 +4,16 @@ The study truncated each transcript to 5,000 characters a turn and 25,000 a sess
 the head of the session up to the session budget less a tail reserve, and a rolling tail of
 the most recent items, because how a session ends (last test run, last error, the user's last
 word) matters as much as how it starts.
+
+Every open session holds one of these, so items are stored flat rather than as a list per
+item (which cost ~110 bytes each besides the text): times in a float array, kinds and texts
+alternating in one list, head items first, then the tail's. The changelog form is unchanged.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import sys
+from array import array
 from typing import Any
 
 from models.privacy import TextPolicy, apply_text_policy
@@ -17,21 +22,40 @@ from models.privacy import TextPolicy, apply_text_policy
 ITEM_CAP = {"prompt": 5000, "assistant": 600, "tool": 240, "result": 240, "error": 400}
 
 
-@dataclass(slots=True)
 class Evidence:
-    turn_chars: int = 5000
-    session_chars: int = 25000
-    head: list[list[Any]] = field(default_factory=list)  # [ts, kind, text]
-    tail: list[list[Any]] = field(default_factory=list)
-    head_used: int = 0
-    tail_used: int = 0
-    turn_used: int = 0
-    dropped: int = 0
-    policy: TextPolicy = "keep"
+    __slots__ = ("_kt", "_nhead", "_ts", "dropped", "head_used", "policy", "session_chars", "tail_used",
+                 "turn_chars", "turn_used")
+
+    def __init__(self, turn_chars: int = 5000, session_chars: int = 25000, *, policy: TextPolicy = "keep") -> None:
+        self.turn_chars = turn_chars
+        self.session_chars = session_chars
+        self.head_used = 0
+        self.tail_used = 0
+        self.turn_used = 0
+        self.dropped = 0
+        self.policy: TextPolicy = policy
+        self._ts = array("d")  # time of every item, head then tail
+        self._kt: list[str] = []  # kind, text, kind, text, ... in the same order
+        self._nhead = 0  # how many of the items are the head's
 
     @property
     def tail_reserve(self) -> int:
         return self.session_chars // 5
+
+    @property
+    def head(self) -> list[list[Any]]:
+        """The head's items as [ts, kind, text] (a fresh list: read it, do not change it)."""
+        return [list(i) for i in self._slice(0, self._nhead)]
+
+    @property
+    def tail(self) -> list[list[Any]]:
+        return [list(i) for i in self._slice(self._nhead, len(self._ts))]
+
+    def _slice(self, start: int, stop: int) -> list[tuple[float, str, str]]:
+        """(ts, kind, text) of items start..stop, built in C: the changelog codec calls this per write."""
+        kt = self._kt
+        return list(zip(self._ts[start:stop].tolist(), kt[2 * start:2 * stop:2], kt[2 * start + 1:2 * stop:2],
+                        strict=True))
 
     def add(self, ts: float, kind: str, text: str, *, new_turn: bool = False) -> None:
         if new_turn:
@@ -46,31 +70,67 @@ class Evidence:
             text = text[: max(cap - 1, 0)] + "…"
         size = max(len(text), 1)  # an empty item still takes a slot, so the lists stay bounded
         self.turn_used += size
-        if self.head_used + size <= self.session_chars - self.tail_reserve:
-            self.head.append([ts, kind, text])
+        tail_reserve = self.session_chars // 5  # self.tail_reserve, without the property call per item
+        if self.head_used + size <= self.session_chars - tail_reserve:
+            n = self._nhead
+            if n == len(self._ts):
+                self._ts.append(ts)
+                self._kt += (kind, text)
+            else:  # behind the head come the tail's items
+                self._ts.insert(n, ts)
+                self._kt[2 * n:2 * n] = (kind, text)
+            self._nhead = n + 1
             self.head_used += size
             return
-        self.tail.append([ts, kind, text])
+        self._ts.append(ts)
+        self._kt += (kind, text)
         self.tail_used += size
-        while self.tail_used > self.tail_reserve and self.tail:
-            self.tail_used -= len(self.tail.pop(0)[2])
+        n = self._nhead
+        while self.tail_used > tail_reserve and len(self._ts) > n:
+            # the oldest tail item goes and gives back what it took (an empty item took 1)
+            self.tail_used -= max(len(self._kt[2 * n + 1]), 1)
+            del self._ts[n]
+            del self._kt[2 * n:2 * n + 2]
             self.dropped += 1
 
     def clone(self) -> Evidence:
-        # items are never changed once added, so the lists can share them
-        return Evidence(self.turn_chars, self.session_chars, list(self.head), list(self.tail), self.head_used,
-                        self.tail_used, self.turn_used, self.dropped, self.policy)
+        # texts are never changed once added, so the copies share them
+        other = Evidence(self.turn_chars, self.session_chars, policy=self.policy)
+        other.head_used, other.tail_used, other.turn_used = self.head_used, self.tail_used, self.turn_used
+        other.dropped, other._nhead = self.dropped, self._nhead
+        other._ts = array("d", self._ts)
+        other._kt = self._kt[:]
+        return other
 
     def items(self) -> list[tuple[float, str, str]]:
         """All kept items in event-time order (arrival order breaks ties)."""
-        merged = [(i[0], n, i[1], i[2]) for n, i in enumerate(self.head + self.tail)]
+        merged = [(ts, n, kind, text) for n, (ts, kind, text) in enumerate(self._slice(0, len(self._ts)))]
         merged.sort(key=lambda x: (x[0], x[1]))
         return [(ts, kind, text) for ts, _, kind, text in merged]
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Evidence):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass it replaced
+
+    def __repr__(self) -> str:
+        return f"Evidence({self.to_dict()!r})"
+
     def to_dict(self) -> dict[str, Any]:
-        return {"tc": self.turn_chars, "sc": self.session_chars, "h": self.head, "t": self.tail,
+        # items as tuples: the same JSON arrays as the lists they were, at a third of the cost
+        h, t = self._slice(0, self._nhead), self._slice(self._nhead, len(self._ts))
+        return {"tc": self.turn_chars, "sc": self.session_chars, "h": h, "t": t,
                 "hu": self.head_used, "tu": self.tail_used, "u": self.turn_used, "d": self.dropped, "p": self.policy}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Evidence:
-        return cls(d["tc"], d["sc"], d["h"], d["t"], d["hu"], d["tu"], d["u"], d["d"], d.get("p", "keep"))
+        ev = cls(d["tc"], d["sc"], policy=d.get("p", "keep"))
+        ev.head_used, ev.tail_used, ev.turn_used, ev.dropped = d["hu"], d["tu"], d["u"], d["d"]
+        items = [*d["h"], *d["t"]]
+        ev._nhead = len(d["h"])
+        ev._ts = array("d", [i[0] for i in items])
+        # kinds are a handful of words: share one copy of each instead of one per item and session
+        ev._kt = [s for i in items for s in (sys.intern(i[1]), i[2])]
+        return ev

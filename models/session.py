@@ -11,8 +11,10 @@ import hashlib
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from sys import intern
 from typing import Any
 
+from models.counters import EMPTY, MAX_KEYS, bump, opt_intern, own
 from models.events import (
     AssistantText,
     Commit,
@@ -32,8 +34,10 @@ from models.features import EDIT_TOOLS, SHELL_TOOLS, changed_lines, command_kind
 from models.language import is_correction
 from models.privacy import TextPolicy
 
-MAX_KEYS = 48  # bound on distinct keys of each counter map (tool names, models)
+__all__ = ["COUNTERS", "EMPTY", "MAX_IDS", "MAX_KEYS", "SessionState", "apply", "event_digest", "new_session",
+           "structure"]
 MAX_IDS = 20_000  # past this, replays are caught by the source offset only
+_COMMAND_TOOLS = SHELL_TOOLS | {"bashoutput"}
 
 COUNTERS = (
     "turns", "actions", "words", "output_tokens", "input_tokens", "lines_added", "lines_removed",
@@ -43,14 +47,11 @@ COUNTERS = (
 )  # fmt: skip
 
 
+_blake2b = hashlib.blake2b
+
+
 def event_digest(event_id: str) -> int:
-    return int.from_bytes(hashlib.blake2b(event_id.encode(), digest_size=8).digest(), "little")
-
-
-def _bump(counter: dict[str, int], key: str, by: int = 1) -> None:
-    if key not in counter and len(counter) >= MAX_KEYS:
-        key = "other"
-    counter[key] = counter.get(key, 0) + by
+    return int.from_bytes(_blake2b(event_id.encode(), digest_size=8).digest(), "little")
 
 
 @dataclass(slots=True)
@@ -69,11 +70,11 @@ class SessionState:
     last_offset: int = -1
     n: dict[str, int] = field(default_factory=dict)  # COUNTERS
     cost_usd: float = 0.0
-    models: dict[str, int] = field(default_factory=dict)
-    tools: dict[str, int] = field(default_factory=dict)
-    files: dict[str, int] = field(default_factory=dict)  # kinds of files edited or written
-    reads: dict[str, int] = field(default_factory=dict)  # kinds of files read
-    cmds: dict[str, int] = field(default_factory=dict)  # kinds of shell commands
+    models: dict[str, int] = field(default_factory=lambda: EMPTY)  # EMPTY until the first key
+    tools: dict[str, int] = field(default_factory=lambda: EMPTY)
+    files: dict[str, int] = field(default_factory=lambda: EMPTY)  # kinds of files edited or written
+    reads: dict[str, int] = field(default_factory=lambda: EMPTY)  # kinds of files read
+    cmds: dict[str, int] = field(default_factory=lambda: EMPTY)  # kinds of shell commands
     last_test: list[Any] | None = None  # [ts, ok]
     last_error_ts: float | None = None
     last_ok_ts: float | None = None  # last successful tool result
@@ -87,7 +88,7 @@ class SessionState:
     # -- dedup -------------------------------------------------------------------------------
     def seen(self, event_id: str) -> bool:
         """True if the event was applied before; otherwise records it and returns False."""
-        digest = event_digest(event_id)
+        digest = int.from_bytes(_blake2b(event_id.encode(), digest_size=8).digest(), "little")  # event_digest
         i = bisect_left(self.ids, digest)
         if i < len(self.ids) and self.ids[i] == digest:
             return True
@@ -107,8 +108,8 @@ class SessionState:
             session_id=self.session_id, agent=self.agent, user=self.user, project=self.project,
             status=self.status, rev=self.rev, end_reason=self.end_reason, ended=self.ended,
             first_ts=self.first_ts, last_ts=self.last_ts, end_ts=self.end_ts, last_offset=self.last_offset,
-            n=dict(self.n), cost_usd=self.cost_usd, models=dict(self.models), tools=dict(self.tools),
-            files=dict(self.files), reads=dict(self.reads), cmds=dict(self.cmds),
+            n=dict(self.n), cost_usd=self.cost_usd, models=own(self.models), tools=own(self.tools),
+            files=own(self.files), reads=own(self.reads), cmds=own(self.cmds),
             last_test=list(self.last_test) if self.last_test else None, last_error_ts=self.last_error_ts,
             last_ok_ts=self.last_ok_ts, ids=array("Q", self.ids), ids_overflow=self.ids_overflow,
             evidence=self.evidence.clone(),
@@ -122,8 +123,9 @@ class SessionState:
             "first_ts": self.first_ts if self.first_ts != float("inf") else None,
             "last_ts": self.last_ts if self.last_ts != float("-inf") else None,
             "end_ts": self.end_ts, "last_offset": self.last_offset, "n": self.n, "cost_usd": self.cost_usd,
-            "models": self.models, "tools": self.tools, "files": self.files, "reads": self.reads,
-            "cmds": self.cmds, "last_test": self.last_test, "last_error_ts": self.last_error_ts,
+            "models": self.models or {}, "tools": self.tools or {}, "files": self.files or {},
+            "reads": self.reads or {}, "cmds": self.cmds or {}, "last_test": self.last_test,
+            "last_error_ts": self.last_error_ts,
             "last_ok_ts": self.last_ok_ts, "ids_overflow": self.ids_overflow,
             "evidence": self.evidence.to_dict(),
         }  # fmt: skip
@@ -137,12 +139,14 @@ class SessionState:
         if d.get("ids"):
             ids.frombytes(bytes.fromhex(d["ids"]))
         return cls(
-            session_id=d["session_id"], agent=d["agent"], user=d["user"], project=d["project"],
-            status=d["status"], rev=d["rev"], end_reason=d["end_reason"], ended=d["ended"],
+            session_id=d["session_id"], agent=intern(d["agent"]), user=opt_intern(d["user"]),
+            project=opt_intern(d["project"]), status=intern(d["status"]), rev=d["rev"],
+            end_reason=opt_intern(d["end_reason"]), ended=d["ended"],
             first_ts=d["first_ts"] if d["first_ts"] is not None else float("inf"),
             last_ts=d["last_ts"] if d["last_ts"] is not None else float("-inf"),
             end_ts=d["end_ts"], last_offset=d["last_offset"], n=d["n"], cost_usd=d["cost_usd"],
-            models=d["models"], tools=d["tools"], files=d["files"], reads=d["reads"], cmds=d["cmds"],
+            models=d["models"] or EMPTY, tools=d["tools"] or EMPTY, files=d["files"] or EMPTY,
+            reads=d["reads"] or EMPTY, cmds=d["cmds"] or EMPTY,
             last_test=d["last_test"], last_error_ts=d["last_error_ts"], last_ok_ts=d["last_ok_ts"],
             ids=ids, ids_overflow=d.get("ids_overflow", 0), evidence=Evidence.from_dict(d["evidence"]),
         )  # fmt: skip
@@ -161,14 +165,19 @@ def apply(state: SessionState, event: Event) -> bool:
     n = state.n
     n["events"] = n.get("events", 0) + 1
     ts = event.ts
-    state.first_ts = min(state.first_ts, ts)
-    state.last_ts = max(state.last_ts, ts)
+    if ts < state.first_ts:  # min() and max(), without the calls
+        state.first_ts = ts
+    if ts > state.last_ts:
+        state.last_ts = ts
+    # interned: agents, users and projects repeat across the open sessions
     if event.agent != "unknown" and state.agent == "unknown":
-        state.agent = event.agent
-    state.user = state.user or event.user
-    state.project = state.project or event.project
+        state.agent = intern(event.agent)
+    if not state.user:  # state.user or event.user, as before
+        state.user = intern(event.user) if event.user else event.user
+    if not state.project:
+        state.project = intern(event.project) if event.project else event.project
     if event.model and not event.model.startswith("<"):  # "<synthetic>" is not a model
-        _bump(state.models, event.model)
+        state.models = bump(state.models, event.model)
     ev = state.evidence
 
     if isinstance(event, ToolCall):
@@ -213,10 +222,10 @@ def apply(state: SessionState, event: Event) -> bool:
         _on_feedback(state, event)
     elif isinstance(event, SessionEnd):
         state.ended = True
-        state.end_reason = event.reason
+        state.end_reason = intern(event.reason)
         state.end_ts = max(state.end_ts or ts, ts)
-    elif isinstance(event, SessionStart):
-        state.project = state.project or event.cwd
+    elif isinstance(event, SessionStart) and not state.project:
+        state.project = intern(event.cwd) if event.cwd else event.cwd
     return True
 
 
@@ -225,7 +234,7 @@ def _on_tool_call(state: SessionState, event: ToolCall) -> None:
     n["actions"] = n.get("actions", 0) + 1
     if event.subagent:
         n["subagent_actions"] = n.get("subagent_actions", 0) + 1
-    _bump(state.tools, event.name)
+    state.tools = bump(state.tools, event.name)
     lname = event.name.lower()
     command, path = tool_target(event.name, event.input)
     added, removed = event.lines_added, event.lines_removed
@@ -234,9 +243,12 @@ def _on_tool_call(state: SessionState, event: ToolCall) -> None:
     n["lines_added"] = n.get("lines_added", 0) + added
     n["lines_removed"] = n.get("lines_removed", 0) + removed
     if path:
-        _bump(state.files if lname in EDIT_TOOLS else state.reads, file_kind(path))
-    if command and lname in SHELL_TOOLS | {"bashoutput"}:
-        _bump(state.cmds, command_kind(command))
+        if lname in EDIT_TOOLS:
+            state.files = bump(state.files, file_kind(path))
+        else:
+            state.reads = bump(state.reads, file_kind(path))
+    if command and lname in _COMMAND_TOOLS:
+        state.cmds = bump(state.cmds, command_kind(command))
     target = command or path or next((str(v) for v in event.input.values() if isinstance(v, str)), "")
     state.evidence.add(event.ts, "tool", f"{event.name}: {target}" if target else event.name)
 
