@@ -39,6 +39,10 @@ class Ownership:
             self.epochs[tp] = self.epochs.get(tp, 0) + 1
         self.owned = tps
 
+    def epoch_of(self, tp: Any) -> int | None:
+        """The partition's ownership epoch, or None while this worker does not own it."""
+        return self.epochs.get(tp) if tp in self.owned else None
+
     def claim(self) -> Claim:
         return Claim(int(self.app.rebalancing_count), dict(self.epochs))
 

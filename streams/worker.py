@@ -13,6 +13,7 @@ from models.decode import Rejection
 from streams import metrics
 from streams.aggregator import Aggregator
 from streams.app import Pipeline
+from streams.batching import batches
 from streams.classifier import make_classifier
 from streams.classify_agent import ClassifyAgent
 from streams.fence import Claim
@@ -38,17 +39,19 @@ async def _run(pipeline: Pipeline, stream: Any, stage: str, step: Any, take: dic
     """Process batches, acknowledging each only once it is fully processed (or dead-lettered).
 
     Faust's take_events acknowledges a batch even when the agent is cancelled half-way through
-    it (as on SIGTERM), which commits offsets whose effects were never written; a batch that is
+    it (as on SIGTERM), which commits offsets whose effects were never written, and its take
+    buffers can skip messages (streams/batching.py); a batch that is
     not acknowledged is read again after a restart, and replays are absorbed. A batch overtaken
     by a rebalance writes and acknowledges only the partitions held throughout (streams/fence.py).
     """
-    async for batch in stream.noack_take(**take):
+    noack = stream.noack()
+    async for batch in batches(noack.events(), epoch_of=pipeline.ownership.epoch_of, **take):
         claim = pipeline.ownership.claim()
         await _guarded(pipeline, stage, step, batch, claim)
         held = await pipeline.ownership.held(claim)
         for event in batch:
             if held is None or event.message.tp in held:
-                await stream.ack(event)
+                await noack.ack(event)
 
 
 class Worker:
@@ -62,7 +65,7 @@ class Worker:
 
     def _register(self) -> None:
         p, s, app = self.pipeline, self.pipeline.settings, self.pipeline.app
-        take = {"max_": s.batch_size, "within": s.batch_within_s}
+        take = {"max_": s.batch_size, "within": float(s.batch_within_s)}
 
         @app.agent(p.topics.events, name="sessionize")
         async def sessionize(stream: Any) -> None:

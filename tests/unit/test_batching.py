@@ -1,0 +1,84 @@
+"""streams.batching: every event once, in order, in bounded batches; stale events dropped."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+
+from streams.batching import batches
+
+
+@dataclass(frozen=True)
+class Msg:
+    tp: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Ev:
+    message: Msg
+
+
+async def _source(n: int, tps: tuple[str, ...] = ("p0", "p1")):
+    for i in range(n):
+        await asyncio.sleep(0)  # hand control to the consumer, as a fetch would
+        yield Ev(Msg(tps[i % len(tps)], i))
+
+
+async def _collect(source, *, max_=7, within=0.05, epoch_of=lambda tp: 1, work=0):
+    out = []
+    async for batch in batches(source, max_=max_, within=within, epoch_of=epoch_of):
+        assert 1 <= len(batch) <= max_
+        out.append(batch)
+        for _ in range(work):  # the agent works on the batch while more events arrive
+            await asyncio.sleep(0)
+    return out
+
+
+def test_every_event_once_in_order_while_the_agent_is_busy():
+    # Faust's take buffers lost events that arrived while the previous batch was processed
+    got = asyncio.run(_collect(_source(1000), work=40))
+    offsets = [e.message.offset for b in got for e in b]
+    assert offsets == list(range(1000))
+    assert len(got) > 1000 // 7 - 1  # batched, not one by one
+
+
+def test_a_partial_batch_goes_out_after_within():
+    async def trickle():
+        yield Ev(Msg("p0", 0))
+        yield Ev(Msg("p0", 1))
+        await asyncio.Event().wait()  # nothing more arrives
+
+    async def first_batch():
+        gen = batches(trickle(), max_=100, within=0.05, epoch_of=lambda tp: 1)
+        batch = await asyncio.wait_for(gen.__anext__(), 5)
+        await gen.aclose()
+        return batch
+
+    assert [e.message.offset for e in asyncio.run(first_batch())] == [0, 1]
+
+
+def test_events_read_before_the_partition_changed_hands_are_dropped():
+    epochs = {"p0": 1, "p1": 1}
+
+    async def source():
+        for i in range(10):
+            yield Ev(Msg("p0" if i % 2 else "p1", i))
+        epochs["p1"] = 2  # p1 was lost and regained: what was read before is read again by Faust
+        del epochs["p0"]  # p0 moved to another worker
+        for i in range(10, 12):
+            yield Ev(Msg("p1", i))
+
+    got = asyncio.run(_collect(source(), max_=100, within=0.05, epoch_of=epochs.get))
+    assert [e.message.offset for b in got for e in b] == [10, 11]
+
+
+def test_an_error_of_the_stream_reaches_the_agent():
+    async def broken():
+        yield Ev(Msg("p0", 0))
+        raise RuntimeError("fetch failed")
+
+    with pytest.raises(RuntimeError, match="fetch failed"):
+        asyncio.run(_collect(broken()))
