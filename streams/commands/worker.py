@@ -9,7 +9,7 @@ import sys
 
 from prometheus_client import REGISTRY, disable_created_metrics, start_http_server
 
-from streams import metrics
+from streams import local_state, metrics
 from streams.app import create_app
 from streams.settings import get_settings
 from streams.topics import create_topics
@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_create_topics:
         asyncio.run(create_topics(settings))
     pipeline = create_app(settings)
+    local_state.guard(pipeline.app, settings.store, settings.data_dir, settings.app_id)
     worker = Worker(pipeline)
     disable_created_metrics()
     metrics.init_series(claude=settings.classifier == "claude")
