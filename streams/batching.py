@@ -22,15 +22,15 @@ from typing import Any
 _END = object()
 
 
-async def batches(events: AsyncIterable[Any], *, max_: int, within: float,
-                  epoch_of: Callable[[Any], int | None]) -> AsyncIterator[list[Any]]:
-    """Yield lists of events; `epoch_of(tp)` is the partition's ownership epoch, or None if
-    it is not owned."""
+async def batches(events: AsyncIterable[Any], *, max_: int, within: float, stamp: Callable[[Any], Any],
+                  fresh: Callable[[Any, Any], bool]) -> AsyncIterator[list[Any]]:
+    """Yield lists of events. `stamp(tp)` notes the partition's ownership when an event is read;
+    `fresh(tp, stamp)` says whether the event still belongs to the current ownership."""
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=max_)
 
     async def pump() -> None:
         async for event in events:
-            await queue.put((event, epoch_of(event.message.tp)))
+            await queue.put((event, stamp(event.message.tp)))
         await queue.put(_END)
 
     reader = asyncio.ensure_future(pump())
@@ -51,9 +51,9 @@ async def batches(events: AsyncIterable[Any], *, max_: int, within: float,
                     ended = True
                     break
                 batch.append(item)
-            fresh = [event for event, epoch in batch if epoch is not None and epoch_of(event.message.tp) == epoch]
-            if fresh:
-                yield fresh
+            kept = [event for event, noted in batch if fresh(event.message.tp, noted)]
+            if kept:
+                yield kept
     finally:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):

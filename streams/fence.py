@@ -31,6 +31,7 @@ class Ownership:
         self.app = app
         self.owned: set[Any] = set()
         self.epochs: dict[Any, int] = {}
+        self.assignments = 0
 
     def assigned(self, tps: Iterable[Any]) -> None:
         """Record a new assignment (from the partitions-assigned signal)."""
@@ -38,10 +39,25 @@ class Ownership:
         for tp in tps - self.owned:
             self.epochs[tp] = self.epochs.get(tp, 0) + 1
         self.owned = tps
+        self.assignments += 1
 
     def epoch_of(self, tp: Any) -> int | None:
         """The partition's ownership epoch, or None while this worker does not own it."""
         return self.epochs.get(tp) if tp in self.owned else None
+
+    def stamp(self, tp: Any) -> tuple[int | None, int]:
+        """What a message read now belongs to (streams/batching.py)."""
+        return self.epoch_of(tp), self.assignments
+
+    def fresh(self, tp: Any, stamp: tuple[int | None, int]) -> bool:
+        """Whether a message stamped when read still belongs to the current ownership. Faust can
+        deliver a newly assigned partition's messages before the assignment signal reaches us: a
+        message read while the partition was not ours yet belongs to the next assignment."""
+        epoch, assignments = stamp
+        now = self.epoch_of(tp)
+        if now is None:
+            return False
+        return now == epoch if epoch is not None else self.assignments == assignments + 1
 
     def claim(self) -> Claim:
         return Claim(int(self.app.rebalancing_count), dict(self.epochs))

@@ -45,7 +45,7 @@ async def _run(pipeline: Pipeline, stream: Any, stage: str, step: Any, take: dic
     by a rebalance writes and acknowledges only the partitions held throughout (streams/fence.py).
     """
     noack = stream.noack()
-    async for batch in batches(noack.events(), epoch_of=pipeline.ownership.epoch_of, **take):
+    async for batch in batches(noack.events(), stamp=pipeline.ownership.stamp, fresh=pipeline.ownership.fresh, **take):
         claim = pipeline.ownership.claim()
         await _guarded(pipeline, stage, step, batch, claim)
         held = await pipeline.ownership.held(claim)

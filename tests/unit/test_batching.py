@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from streams.batching import batches
+from streams.fence import Ownership
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,16 @@ async def _source(n: int, tps: tuple[str, ...] = ("p0", "p1")):
         yield Ev(Msg(tps[i % len(tps)], i))
 
 
-async def _collect(source, *, max_=7, within=0.05, epoch_of=lambda tp: 1, work=0):
+def _owning(*tps: str) -> Ownership:
+    ownership = Ownership(app=None)
+    ownership.assigned(tps)
+    return ownership
+
+
+async def _collect(source, *, max_=7, within=0.05, ownership=None, work=0):
+    ownership = ownership or _owning("p0", "p1")
     out = []
-    async for batch in batches(source, max_=max_, within=within, epoch_of=epoch_of):
+    async for batch in batches(source, max_=max_, within=within, stamp=ownership.stamp, fresh=ownership.fresh):
         assert 1 <= len(batch) <= max_
         out.append(batch)
         for _ in range(work):  # the agent works on the batch while more events arrive
@@ -52,7 +60,8 @@ def test_a_partial_batch_goes_out_after_within():
         await asyncio.Event().wait()  # nothing more arrives
 
     async def first_batch():
-        gen = batches(trickle(), max_=100, within=0.05, epoch_of=lambda tp: 1)
+        ownership = _owning("p0")
+        gen = batches(trickle(), max_=100, within=0.05, stamp=ownership.stamp, fresh=ownership.fresh)
         batch = await asyncio.wait_for(gen.__anext__(), 5)
         await gen.aclose()
         return batch
@@ -61,18 +70,30 @@ def test_a_partial_batch_goes_out_after_within():
 
 
 def test_events_read_before_the_partition_changed_hands_are_dropped():
-    epochs = {"p0": 1, "p1": 1}
+    ownership = _owning("p0", "p1")
 
     async def source():
         for i in range(10):
             yield Ev(Msg("p0" if i % 2 else "p1", i))
-        epochs["p1"] = 2  # p1 was lost and regained: what was read before is read again by Faust
-        del epochs["p0"]  # p0 moved to another worker
+        ownership.assigned({"p2"})  # p0 and p1 moved to another worker...
+        ownership.assigned({"p1", "p2"})  # ...and p1 came back: Faust reads it again from the commit
         for i in range(10, 12):
             yield Ev(Msg("p1", i))
 
-    got = asyncio.run(_collect(source(), max_=100, within=0.05, epoch_of=epochs.get))
+    got = asyncio.run(_collect(source(), max_=100, ownership=ownership))
     assert [e.message.offset for b in got for e in b] == [10, 11]
+
+
+def test_events_delivered_before_the_assignment_signal_are_kept():
+    ownership = Ownership(app=None)  # Faust may deliver before the signal reaches the worker
+
+    async def source():
+        yield Ev(Msg("p0", 0))
+        ownership.assigned({"p0"})
+        yield Ev(Msg("p0", 1))
+
+    got = asyncio.run(_collect(source(), max_=100, ownership=ownership))
+    assert [e.message.offset for b in got for e in b] == [0, 1]
 
 
 def test_an_error_of_the_stream_reaches_the_agent():
