@@ -105,7 +105,6 @@ def test_malformed_messages_go_to_the_dead_letter_topic_and_the_worker_keeps_run
     assert metric(worker.metrics(), "sessionscope_dead_letters_total") == len(bad)
 
 
-@pytest.mark.chaos  # intermittent: Faust can stop its producer before in-flight changelog writes are sent
 def test_restart_after_sigterm_resumes_from_changelogs_without_loss_or_double_count(broker, app_env, start_worker):
     worker = start_worker()
     sessions = _sessions(200, seed=7, end_probability=1.0)
