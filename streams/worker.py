@@ -40,9 +40,9 @@ async def _run(pipeline: Pipeline, stream: Any, stage: str, step: Any, take: dic
 
     Faust's take_events acknowledges a batch even when the agent is cancelled half-way through
     it (as on SIGTERM), which commits offsets whose effects were never written, and its take
-    buffers can skip messages (streams/batching.py); a batch that is
-    not acknowledged is read again after a restart, and replays are absorbed. A batch overtaken
-    by a rebalance writes and acknowledges only the partitions held throughout (streams/fence.py).
+    buffers can skip messages (streams/batching.py). A batch that is not acknowledged is read
+    again after a restart, and replays are absorbed. A batch overtaken by a rebalance writes and
+    acknowledges only the partitions held throughout (streams/fence.py).
     """
     noack = stream.noack()
     async for batch in batches(noack.events(), stamp=pipeline.ownership.stamp, fresh=pipeline.ownership.fresh, **take):
@@ -121,6 +121,13 @@ class Worker:
                 with contextlib.suppress(KeyError):
                     metrics.CONSUMER_LAG.remove(tp.topic, str(tp.partition))
 
+        async def on_revoked(*args: Any, **kwargs: Any) -> None:
+            # Faust sets "recovery completed" once and never clears it; cleared here, it is set
+            # again only when this rebalance's recovery has read the changelogs (the aggregator
+            # rebuilds its windows from them only then)
+            app.tables.recovery.completed.clear()  # type: ignore[attr-defined]
+
+        app.on_partitions_revoked.connect(on_revoked)
         app.on_partitions_assigned.connect(on_assigned)
 
     async def _update_lag(self) -> None:
