@@ -273,8 +273,8 @@ class Aggregator:
         meta = self.meta()
         if self.buckets is None:
             app = self.pipeline.app
-            if not app.tables.recovery.completed.is_set():  # type: ignore[attr-defined]
-                return  # the contributions are still being read back (streams/worker.py clears it)
+            if app.rebalancing or not app.tables.recovery.completed.is_set():  # type: ignore[attr-defined]
+                return  # the contributions are still being read back
             self.rebuild_if_needed(meta)
         if meta["watermark"] is None:
             return

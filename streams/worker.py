@@ -121,13 +121,6 @@ class Worker:
                 with contextlib.suppress(KeyError):
                     metrics.CONSUMER_LAG.remove(tp.topic, str(tp.partition))
 
-        async def on_revoked(*args: Any, **kwargs: Any) -> None:
-            # Faust sets "recovery completed" once and never clears it; cleared here, it is set
-            # again only when this rebalance's recovery has read the changelogs (the aggregator
-            # rebuilds its windows from them only then)
-            app.tables.recovery.completed.clear()  # type: ignore[attr-defined]
-
-        app.on_partitions_revoked.connect(on_revoked)
         app.on_partitions_assigned.connect(on_assigned)
 
     async def _update_lag(self) -> None:
