@@ -29,7 +29,7 @@ class Topics:
 class Tables:
     sessions: Any  # session_id -> SessionState (open, and closed ones kept for late events)
     contributions: Any  # session_id -> what it added to the windows (to retract on re-classification)
-    windows: Any  # "<window>|<bucket start>" -> {cohort: counter vector}; "__meta__" -> watermark
+    windows: Any  # "__meta__" -> watermark, emitted windows, alert states (the buckets are rebuilt from contributions)
 
 
 @dataclass

@@ -15,6 +15,12 @@ from faust.transport.producer import ProducerBuffer
 
 FETCH_MAX_WAIT_MS = 100
 _MARK = "_sessionscope"
+_IN_HAND = "_sessionscope_in_hand"  # the record the buffer's sender task is handing to the client
+
+
+def unsent_writes(buffer: Any) -> int:
+    """Records of a ProducerBuffer not yet handed to the Kafka client (queued or in hand)."""
+    return int(buffer.size) + getattr(buffer, _IN_HAND, 0)
 
 
 def apply() -> None:
@@ -56,14 +62,14 @@ def _make_flush_complete() -> None:
 
     async def send_pending(self: Any, fut: Any) -> None:
         # called right after the record leaves the queue, with no await in between
-        self._in_hand = getattr(self, "_in_hand", 0) + 1
+        setattr(self, _IN_HAND, getattr(self, _IN_HAND, 0) + 1)
         try:
             await send_original(self, fut)
         finally:
-            self._in_hand -= 1
+            setattr(self, _IN_HAND, getattr(self, _IN_HAND) - 1)
 
     async def flush(self: Any) -> None:
-        while self.size or getattr(self, "_in_hand", 0):
+        while unsent_writes(self):
             if self.state != "running":
                 raise RuntimeError("Cannot flush: Producer not Running")
             self.message_sent.clear()

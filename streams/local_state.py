@@ -18,6 +18,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from streams import faust_fixes
+
 log = logging.getLogger(__name__)
 
 
@@ -35,7 +37,7 @@ def guard(app: Any, store: str, data_dir: str, app_id: str) -> None:
     def on_exit() -> None:
         producer = getattr(app, "_producer", None)
         buffer = getattr(producer, "buffer", None)
-        if buffer is None or (buffer.size == 0 and not getattr(buffer, "_in_hand", 0)):
+        if buffer is None or not faust_fixes.unsent_writes(buffer):
             marker.unlink(missing_ok=True)
 
     atexit.register(on_exit)
