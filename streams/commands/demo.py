@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from models.generator import generate, messages
 from streams.broker import EmbeddedBroker, free_port
+from streams.process_group import stop_process_group
 from streams.settings import Settings
 from streams.topics import create_topics
 
@@ -104,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     }
     settings = Settings(broker=broker.url)
     worker: subprocess.Popen[bytes] | None = None
+    signal.signal(signal.SIGTERM, _interrupt)  # stopped by a supervisor, clean up as on Ctrl-C
     try:
         asyncio.run(create_topics(settings))
         log = open(workdir / "worker.log", "ab")  # noqa: SIM115 - lives as long as the worker
@@ -122,14 +124,13 @@ Feeding about {args.sessions_per_second:g} generated sessions a second. Ctrl-C s
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     finally:
-        if worker and worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+        stop_process_group(worker, timeout=20)
         broker.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 async def _watch(settings: Settings, args: argparse.Namespace, port: int, worker: subprocess.Popen[bytes]) -> None:
