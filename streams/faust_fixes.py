@@ -1,6 +1,6 @@
-"""Two corrections to Faust's runtime, applied once before the app is built.
+"""Three corrections to Faust's runtime, applied once before the app is built.
 
-Both are about where Faust trades correctness or latency for simplicity; each patch is small and
+All are about where Faust trades correctness or latency for simplicity; each patch is small and
 marked so applying it twice is harmless.
 """
 
@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from typing import Any
 
+from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.producer import ProducerBuffer
 
@@ -26,6 +27,7 @@ def unsent_writes(buffer: Any) -> int:
 def apply() -> None:
     _shorten_fetch_wait()
     _make_flush_complete()
+    _ignore_stale_acks()
 
 
 def _shorten_fetch_wait() -> None:
@@ -79,3 +81,31 @@ def _make_flush_complete() -> None:
     setattr(flush, _MARK, True)
     ProducerBuffer._send_pending = send_pending  # type: ignore[method-assign]
     ProducerBuffer.flush = flush  # type: ignore[method-assign]
+
+
+def is_stale(app: Any, message: Any) -> bool:
+    """A message read before the current rebalance generation, or handled while flow is suspended."""
+    return bool(message.generation_id != app.consumer_generation_id or not app.flow_control.is_active())
+
+
+def _ignore_stale_acks() -> None:
+    """Never record an acknowledgement for a message read before the current rebalance.
+
+    A stream hands such a message on to no one, but acknowledges it so lag does not grow. Its
+    offset then sits among the acknowledged ones of the new generation, while the partition is
+    read again from the committed offset; once the re-read reaches it, the next commit covers it
+    whether or not its re-read copy was processed. A kill in that window lost a stretch of one
+    partition's messages (41 in one chaos run). Dropping the acknowledgement is always safe: the
+    message is read again and acknowledged then.
+    """
+    original = Consumer.ack
+    if getattr(original, _MARK, False):
+        return
+
+    def ack(self: Any, message: Any) -> bool:
+        if is_stale(self.app, message):
+            return False
+        return bool(original(self, message))
+
+    setattr(ack, _MARK, True)
+    Consumer.ack = ack  # type: ignore[method-assign]
