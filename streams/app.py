@@ -8,7 +8,7 @@ from typing import Any
 
 import faust
 
-from streams import codecs, faust_fixes
+from streams import codecs, end_offsets, faust_fixes
 from streams.dlq import DeadLetters
 from streams.fence import Ownership
 from streams.settings import Settings
@@ -45,11 +45,7 @@ class Pipeline:
 def create_app(settings: Settings) -> Pipeline:
     codecs.register()
     faust_fixes.apply()
-    # Tansu reports a wrong end offset (base of the last batch + 1) for multi-record batches, and
-    # Faust's recovery reads changelogs up to that end: with any store, the second recovery in a
-    # worker (after a rebalance) then crashes it with ConsistencyError, or stops reading early and
-    # loses table updates. One record per batch keeps the changelogs' end offsets right.
-    extra: dict[str, Any] = {"producer_max_batch_size": 1}
+    end_offsets.apply()  # the embedded broker under-reports changelog ends; recovery must read them all
     app = faust.App(
         settings.app_id,
         broker=settings.broker,
@@ -68,7 +64,6 @@ def create_app(settings: Settings) -> Pipeline:
         stream_wait_empty=False,  # batches in flight at a rebalance are fenced instead (streams/fence.py)
         table_cleanup_interval=3600,
         consumer_auto_offset_reset="earliest",
-        **extra,
     )
 
     def topic(name: str, partitions: int | None = None) -> Any:
