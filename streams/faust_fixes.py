@@ -1,4 +1,4 @@
-"""Three corrections to Faust's runtime, applied once before the app is built.
+"""Four corrections to Faust's runtime, applied once before the app is built.
 
 All are about where Faust trades correctness or latency for simplicity; each patch is small and
 marked so applying it twice is harmless.
@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 
 from faust.transport.consumer import Consumer
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
+from faust.transport.drivers.aiokafka import Producer as AIOKafkaProducer
 from faust.transport.producer import ProducerBuffer
 
 FETCH_MAX_WAIT_MS = 100
+STOP_DRAIN_S = 30.0
+log = logging.getLogger(__name__)
 _MARK = "_sessionscope"
 _IN_HAND = "_sessionscope_in_hand"  # the record the buffer's sender task is handing to the client
 
@@ -27,6 +31,7 @@ def unsent_writes(buffer: Any) -> int:
 def apply() -> None:
     _shorten_fetch_wait()
     _make_flush_complete()
+    _drain_before_producer_stops()
     _ignore_stale_acks()
 
 
@@ -81,6 +86,30 @@ def _make_flush_complete() -> None:
     setattr(flush, _MARK, True)
     ProducerBuffer._send_pending = send_pending  # type: ignore[method-assign]
     ProducerBuffer.flush = flush  # type: ignore[method-assign]
+
+
+def _drain_before_producer_stops() -> None:
+    """Send every buffered write before the Kafka producer stops, not after.
+
+    A service stops itself before its children, so Faust's producer stopped its Kafka client
+    first and its buffer (a child) then failed to send what was still queued: a graceful
+    shutdown under traffic exited with an error, and those writes were left to the replay.
+    """
+    original = AIOKafkaProducer.on_stop
+    if getattr(original, _MARK, False):
+        return
+
+    async def on_stop(self: Any) -> None:
+        if self.buffer.state == "running":
+            try:  # bounded: with the broker gone a stop must still end; the replay redoes them
+                await asyncio.wait_for(self.buffer.flush(), timeout=STOP_DRAIN_S)
+            except (TimeoutError, RuntimeError) as exc:
+                log.warning("stopping with %d writes unsent (%r); their events are read again on restart",
+                            unsent_writes(self.buffer), exc)
+        await original(self)
+
+    setattr(on_stop, _MARK, True)
+    AIOKafkaProducer.on_stop = on_stop  # type: ignore[method-assign]
 
 
 def is_stale(app: Any, message: Any) -> bool:
