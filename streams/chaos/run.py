@@ -37,6 +37,7 @@ class ChaosConfig:
     seed: int = 1
     settle_timeout_s: float = 240.0
     workdir: Path | None = None
+    log_level: str = "warning"
 
 
 @dataclass
@@ -109,6 +110,25 @@ def _observe(bootstrap: str, topic: str, truth: dict, workers: list[Worker]) -> 
     return verdict
 
 
+def _stall_notes(workers: list[Worker]) -> list[str]:
+    """Where each worker stands when the verdict fails: ready or not, and its lag per topic."""
+    notes = []
+    for w in workers:
+        if not w.alive():
+            notes.append(f"worker {w.name}:              not running")
+            continue
+        samples = w.scrape()
+        lag: dict[str, float] = {}
+        for (name, labels), value in samples.items():
+            if name == "sessionscope_consumer_lag_messages":
+                topic = dict(labels)["topic"]
+                lag[topic] = lag.get(topic, 0.0) + value
+        lags = ", ".join(f"{t}={v:.0f}" for t, v in sorted(lag.items())) or "no partitions"
+        notes.append(f"worker {w.name}:              ready={metric(samples, 'sessionscope_worker_ready'):.0f}, "
+                     f"lag {lags}")
+    return notes
+
+
 def run(cfg: ChaosConfig) -> ChaosReport:
     began = time.monotonic()
     with ExitStack() as stack:
@@ -122,7 +142,7 @@ def run(cfg: ChaosConfig) -> ChaosReport:
         stack.callback(broker.stop)
         env = {"SESSIONSCOPE_BROKER": broker.url, "SESSIONSCOPE_APP_ID": "chaos",
                "SESSIONSCOPE_PARTITIONS": str(cfg.partitions), "SESSIONSCOPE_CLOSE_GRACE_S": "0.5",
-               "SESSIONSCOPE_TICK_INTERVAL_S": "0.5", "SESSIONSCOPE_LOG_LEVEL": "warning"}
+               "SESSIONSCOPE_TICK_INTERVAL_S": "0.5", "SESSIONSCOPE_LOG_LEVEL": cfg.log_level}
         settings = Settings(broker=broker.url, partitions=cfg.partitions, app_id="chaos")
         asyncio.run(create_topics(settings))
         workers = [Worker(f"w{i}", env, workdir) for i in range(cfg.workers)]
@@ -173,6 +193,8 @@ def run(cfg: ChaosConfig) -> ChaosReport:
                 break
             time.sleep(1.0)  # polling interval of the verdict, not synchronisation
         report.verdict = verdict
+        if not verdict.ok:
+            report.notes.extend(_stall_notes(workers))
         report.duplicates_absorbed = sum(w.counter("sessionscope_events_duplicate_total") for w in workers)
         final = final_revisions(read_all(broker.bootstrap, settings.topic_classified))
         applied = sum(int(final[s.session_id]["structure"]["events"]) for s in wl.sessions if s.session_id in final)

@@ -21,13 +21,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="run the broker on S3 storage (a local S3 server) and restart it once mid-run")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--workdir", type=Path, help="keep logs here (default: a temporary directory)")
+    p.add_argument("--log-level", default=d.log_level, choices=("debug", "info", "warning", "error"),
+                   help="the workers' log level (info shows rebalances and table recovery)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     cfg = ChaosConfig(sessions=args.sessions, partitions=args.partitions, workers=args.workers, chunks=args.chunks,
                       kills=args.kills, broker_restart=args.broker_restart, seed=args.seed,
-                      workdir=args.workdir)
+                      workdir=args.workdir, log_level=args.log_level)
     # SIGTERM unwinds like Ctrl-C, so the broker, S3 server and workers are stopped
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     report = run(cfg)
