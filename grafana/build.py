@@ -320,6 +320,9 @@ def pipeline() -> Panel:
            description="Max per partition: during a rebalance two workers may report one partition."),
         ts("Open sessions per worker", [("sum by (instance) (sessionscope_open_sessions)", "{{instance}}")]),
         row("Errors"),
+        ts("Partitions read again", [(rate("sessionscope_offset_rereads_total", "topic"), "{{topic}}")], unit="ops",
+           description="Offsets were read past without being acknowledged; the commit waited and the partition "
+                       "was read again from them. Occasional after a rebalance; steady means a bug."),
         ts("Dead letters by reason", [
             (rate("sessionscope_dead_letters_total", "stage, reason"), "{{stage}}: {{reason}}")], unit="ops"),
         ts("Late events and reopened sessions", [

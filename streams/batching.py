@@ -9,7 +9,7 @@ batches of at most `max_` events, waiting at most `within` seconds for a batch t
 
 Events read before a rebalance are dropped when the partition's ownership changed meanwhile,
 as Faust drops its own queued messages on a rebalance: the partition's owner reads them again
-from the committed offset, in order (the sessionizer's replay check relies on that order).
+from the committed offset, in order (and a commit never skips them: streams/commit_guard.py).
 """
 
 from __future__ import annotations

@@ -48,6 +48,8 @@ CONSUMER_LAG = Gauge(
 STATS_SNAPSHOTS = Counter(f"{NS}_stats_snapshots", "Window snapshots written to the stats topic", ["window"])
 ALERTS = Counter(f"{NS}_alerts", "Alert state changes written to the alerts topic", ["alert", "state"])
 ALERT_ACTIVE = Gauge(f"{NS}_alert_active", "1 while an in-stream alert is firing", ["alert", "window"])
+OFFSET_REREADS = Counter(f"{NS}_offset_rereads", "Partitions read again because offsets were read past without "
+                         "being acknowledged (the commit waited for them)", ["topic"])
 READY = Gauge(f"{NS}_worker_ready", "1 once this worker owns partitions and its tables are recovered")
 
 # Labelled series appear at their first increment, and increase() cannot see that first one; so
@@ -64,7 +66,9 @@ FALLBACK_REASONS = ("timeout", "connection", "rate_limited", "auth", "client_err
                     "invalid", "unexpected", "rules_error")
 
 
-def init_series(*, claude: bool) -> None:
+def init_series(*, claude: bool, input_topics: tuple[str, ...] = ()) -> None:
+    for topic in input_topics:
+        OFFSET_REREADS.labels(topic=topic)
     for stage, reasons in KNOWN_DEAD_LETTERS.items():
         for reason in reasons:
             DEAD_LETTERS.labels(stage=stage, reason=reason)

@@ -110,11 +110,13 @@ class Sessionizer:
                 state = new_session(session_id, turn_chars=self.settings.turn_chars,
                                     session_chars=self.settings.session_chars,
                                     text_policy=self.settings.transcript_text)
-            elif offset <= state.last_offset:  # a replayed message already in the state
+            elif offset <= state.last_offset and state.ids_overflow:
+                # a replay the event ids can no longer tell (past MAX_IDS of them); below that the
+                # ids decide, so a stretch read again out of order (streams/commit_guard.py) counts
                 metrics.DUPLICATE_EVENTS.inc(len(events))
                 continue
             if self._fold(state, events, partition, wall, applied):
-                state.last_offset = offset
+                state.last_offset = max(state.last_offset, offset)
                 touched[session_id] = _Touched(state, anchor)
                 if state.status == "open" and state.ended:
                     closing.append((state, "end_event"))

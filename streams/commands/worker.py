@@ -32,7 +32,9 @@ def run(args: argparse.Namespace) -> int:
     local_state.guard(pipeline.app, settings.store, settings.data_dir, settings.app_id)
     worker = Worker(pipeline)
     disable_created_metrics()
-    metrics.init_series(claude=settings.classifier == "claude")
+    metrics.init_series(claude=settings.classifier == "claude",
+                        input_topics=(settings.topic_events, settings.topic_closed, settings.topic_classified,
+                                      settings.topic_otel))
     REGISTRY.register(WindowCollector(lambda: worker.aggregator.exported))
     start_http_server(settings.metrics_port, addr=settings.metrics_host)
     logging.getLogger(__name__).info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
