@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import time
 from typing import Any
@@ -30,10 +31,16 @@ class ClassifyAgent:
         # stateless: a batch overtaken by a rebalance only sends records again, which are upserted
         jobs = [self._one(event.message) for event in batch]
         records = await asyncio.gather(*jobs)
+        pending = []
         for record in records:
             if record is not None:
-                await self.pipeline.topics.classified.send(key=record["session_id"].encode(),
-                                                           value=orjson.dumps(record))
+                sent = await self.pipeline.topics.classified.send(key=record["session_id"].encode(),
+                                                                  value=orjson.dumps(record))
+                if inspect.isawaitable(sent):
+                    pending.append(sent)
+        # the batch is acknowledged only once the broker has every record: a failed send raises
+        # here, where Faust's commit (which waits for sends to finish, failed or not) would not
+        await asyncio.gather(*pending)
 
     async def _one(self, msg: Any) -> dict[str, Any] | None:
         try:

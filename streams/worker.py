@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import orjson
+from aiokafka.errors import KafkaError
 
 from models.decode import Rejection
 from streams import metrics
@@ -23,16 +24,21 @@ from streams.sessionizer import TICK_HEADER, Sessionizer
 log = logging.getLogger(__name__)
 
 
-async def _guarded(pipeline: Pipeline, stage: str, step: Any, batch: list[Any], claim: Claim) -> None:
-    """Run one batch; a bug must not stop the agent, and the batch's messages go to the DLQ."""
+async def _guarded(pipeline: Pipeline, stage: str, step: Any, batch: list[Any], claim: Claim) -> bool:
+    """Run one batch; a bug must not stop the agent, and the batch's messages go to the DLQ.
+    False when the broker refused a write: the batch is not acknowledged and is read again."""
     try:
         await step(batch, claim)
+    except KafkaError:
+        log.exception("%s: a write of a batch of %d messages failed; it is read again", stage, len(batch))
+        return False
     except Exception as exc:
         log.exception("%s failed on a batch of %d messages; they go to the dead-letter topic", stage, len(batch))
         for event in batch:
             msg = event.message
             await pipeline.dead_letters.send(stage, Rejection("internal_error", repr(exc)[:500],
                                                                     msg.value or b""), key=msg.key)
+    return True
 
 
 async def _run(pipeline: Pipeline, stream: Any, stage: str, step: Any, take: dict[str, Any]) -> None:
@@ -47,7 +53,8 @@ async def _run(pipeline: Pipeline, stream: Any, stage: str, step: Any, take: dic
     noack = stream.noack()
     async for batch in batches(noack.events(), stamp=pipeline.ownership.stamp, fresh=pipeline.ownership.fresh, **take):
         claim = pipeline.ownership.claim()
-        await _guarded(pipeline, stage, step, batch, claim)
+        if not await _guarded(pipeline, stage, step, batch, claim):
+            continue  # not acknowledged: the commit stops before it and reads it again (streams/commit_guard.py)
         held = await pipeline.ownership.held(claim)
         for event in batch:
             if held is None or event.message.tp in held:
