@@ -5,9 +5,10 @@ embedded broker (Tansu 0.6.0) reports the base offset of the last record batch +
 last batch holds several records the recovery stops before them: table updates are lost, or the
 next recovery fails its consistency check. Rather than write one record per batch (which cost a
 produce request per table write), each reported end is checked by reading the batch just before
-it, and on to the last record there is (the broker's S3 storage lags further behind). On a broker
-that reports ends correctly the check finds the same value, at the cost of a small fetch per
-changelog partition and ~0.3 s per recovery.
+it, and on to the last record there is (the broker's S3 storage lags further behind); an end
+reported as 0 (seen for single-partition changelogs holding hundreds of records) is checked by
+reading from the start. On a broker that reports ends correctly the check finds the same value,
+at the cost of a small fetch per changelog partition and ~0.3-0.6 s per recovery.
 """
 
 from __future__ import annotations
@@ -29,20 +30,25 @@ ROUND_S = 0.3  # a fetch that brings nothing for this long: the partition's end 
 
 async def true_ends(make_consumer: Callable[[], AIOKafkaConsumer], reported: Mapping[Any, int | None],
                     timeout: float = PROBE_TIMEOUT_S) -> dict[Any, int | None]:
-    """Each partition's end offset, moved past the last record found from the reported end - 1 on.
+    """Each partition's end offset, moved past the last record found from the reported end - 1 on
+    (from the start of the log where the reported end is 0 or unknown).
     `make_consumer` gives a consumer outside any group (with the worker's connection settings)."""
     ends = dict(reported)
-    pending = {tp: end for tp, end in reported.items() if end}
-    if not pending:
+    if not reported:
         return ends
     probe = make_consumer()
     await probe.start()
     try:
-        probe.assign([TopicPartition(tp.topic, tp.partition) for tp in pending])
-        for tp, end in pending.items():
-            probe.seek(TopicPartition(tp.topic, tp.partition), end - 1)
-        by_plain = {TopicPartition(tp.topic, tp.partition): tp for tp in pending}
+        by_plain = {TopicPartition(tp.topic, tp.partition): tp for tp in reported}
+        probe.assign(list(by_plain))
+        for plain, tp in by_plain.items():
+            end = reported[tp]
+            if end:
+                probe.seek(plain, end - 1)  # a record is there: read on until nothing more comes
+            else:
+                await probe.seek_to_beginning(plain)  # reported empty: the broker may be wrong
         seen: set[TopicPartition] = set()
+        empty_rounds: dict[TopicPartition, int] = {}
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         # read on until a fetch brings nothing more: a broker may lag by more than one batch
@@ -55,14 +61,16 @@ async def true_ends(make_consumer: Callable[[], AIOKafkaConsumer], reported: Map
                 if records:
                     ends[tp] = max(ends[tp] or 0, records[-1].offset + 1)
                     seen.add(plain)
-                elif plain in seen:
+                    continue
+                empty_rounds[plain] = empty_rounds.get(plain, 0) + 1
+                if plain in seen or (not reported[tp] and empty_rounds[plain] >= 2):
                     del by_plain[plain]
         if by_plain:
             log.warning("end offsets of %s not confirmed within %.0fs; using the reported ones",
                         sorted(map(str, by_plain.values())), timeout)
     finally:
         await probe.stop()
-    corrected = {str(tp): (pending[tp], ends[tp]) for tp in pending if ends[tp] != pending[tp]}
+    corrected = {str(tp): (reported[tp], ends[tp]) for tp in reported if ends[tp] != reported[tp]}
     if corrected:
         log.info("end offsets corrected (reported, true): %s", corrected)
     return ends

@@ -42,6 +42,10 @@ async def _check(bootstrap: str) -> tuple[dict[TopicPartition, int], dict[TopicP
     finally:
         await listing.stop()
     checked = await true_ends(lambda: AIOKafkaConsumer(bootstrap_servers=bootstrap), reported)
+    # a partition reported empty (or unknown) is read from its start: it may not be
+    wrong = {tps[0]: 0, tps[1]: None}
+    checked_wrong = await true_ends(lambda: AIOKafkaConsumer(bootstrap_servers=bootstrap), wrong)
+    assert checked_wrong == {tps[0]: end, tps[1]: None}
     return reported, checked, end
 
 
