@@ -32,7 +32,7 @@ class ChaosConfig:
     chunks: int = 12
     kills: int = 4
     # s3:// storage keeps the data across a restart, but see docs/reliability.md: on this Tansu
-    # build its end offsets go stale, which breaks the workers' changelog recovery
+    # build its end offsets lag and every fetch lists all stored batches, so workers stall
     broker_restart: bool = False
     seed: int = 1
     settle_timeout_s: float = 240.0
@@ -200,8 +200,8 @@ def run(cfg: ChaosConfig) -> ChaosReport:
         applied = sum(int(final[s.session_id]["structure"]["events"]) for s in wl.sessions if s.session_id in final)
         report.duplicates_derived = wl.delivered_events - applied
         if not cfg.broker_restart:
-            report.notes.append("broker restart:         not done: memory storage loses everything on a restart, and "
-                                "s3:// storage (--broker-restart) reports stale end offsets that crash the "
-                                "workers' changelog recovery")
+            report.notes.append("broker restart:         not done: memory storage loses everything on a restart; s3:// "
+                                "storage (--broker-restart) reports end offsets below acknowledged records and lists "
+                                "every stored batch on each fetch, so workers stall (docs/reliability.md)")
         report.elapsed_s = time.monotonic() - began
         return report
