@@ -8,6 +8,9 @@ as plain substrings. Everything here is a cheap regex pass over at most a few ki
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from models.prefilter import SCAN, prefilter
 
 # A prompt that pushes back on what the agent did. Anchored near the start or explicit, so that
 # "no errors please" in a task description is not read as a correction.
@@ -106,12 +109,14 @@ _VERIFY = re.compile(
 _QUESTION = re.compile(
     r"\?\s*$|？|^\s*(how|what|why|where|which|is|are|can|does|do|could|should|was)\b", re.IGNORECASE
 )
-_PATH = re.compile(
-    r"[\w.-]+/[\w./-]+|\b[\w-]+\.(py|ts|tsx|js|go|rs|ex|exs|md|json|ya?ml|toml|sql|java|rb|css)\b"
-)
+# A path or a file name. Two patterns rather than one alternation: a directory needs a "/", so most
+# prompts skip the first one, which backtracks through every word.
+_PATH_DIR = re.compile(r"[\w.-]+/[\w./-]+")
+_PATH_FILE = re.compile(r"\b[\w-]+\.(py|ts|tsx|js|go|rs|ex|exs|md|json|ya?ml|toml|sql|java|rb|css)\b")
 _IDENT = re.compile(
     r"`[^`\n]{2,80}`|\b[a-z]+_[a-z_]+\b|\b[a-z]+[A-Z]\w+\b|\b[A-Z][a-z]+[A-Z]\w+\b|#\d+|--[a-z-]{3,}"
 )
+_HUMP = re.compile(r"[a-z][A-Z]")  # camelCase: what the two middle alternatives of _IDENT need
 _URL = re.compile(r"https?://\S+")
 _WRAPPER = re.compile(
     r"<(command-name|command-message|local-command-stdout|local-command-stderr)>.*?</\1>", re.DOTALL
@@ -153,25 +158,47 @@ _TEACHES = re.compile(
 )
 
 
+# Every vocabulary the classifier reads a prompt with, prefiltered together: a prompt's words are
+# looked up once. Corrections have their own, as the sessionizer reads each new prompt for them alone.
+_PROMPT_TERMS = (*INTENTS.values(), _COMPLAINT, _VERIFY, _QUESTION, _SETTLE, _NAIVE_CHECK, _TEACHES)
+_PROMPT_PRE = prefilter(*_PROMPT_TERMS)
+_COMPLAINT_I, _VERIFY_I, _QUESTION_I, _SETTLE_I, _NAIVE_CHECK_I, _TEACHES_I = range(len(INTENTS), len(_PROMPT_TERMS))
+_CORRECTION_PRE = prefilter(_CORRECTION)
+
+
+@lru_cache(maxsize=256)  # several helpers read each prompt of a session
+def _may_hold(head: str) -> frozenset[int] | None:
+    """The indexes into _PROMPT_TERMS of the vocabularies that may match a text, given its first SCAN
+    characters; None: any may. Frozen, as the cache hands the same answer to every caller."""
+    found = _PROMPT_PRE.possible(head)
+    return None if found is None else frozenset(found)
+
+
+def _may_match(index: int, text: str) -> bool:
+    found = _may_hold(text[:SCAN])
+    return found is None or index in found
+
+
 def is_goalless(text: str) -> bool:
     return _GOALLESS.match(text[:200]) is not None
 
 
 def settles(text: str) -> bool:
-    return _SETTLE.search(text[:600]) is not None
+    return _may_match(_SETTLE_I, text) and _SETTLE.search(text[:600]) is not None
 
 
 def asks_naive_check(text: str) -> bool:
-    return _NAIVE_CHECK.search(text[:2000]) is not None
+    return _may_match(_NAIVE_CHECK_I, text) and _NAIVE_CHECK.search(text[:2000]) is not None
 
 
 def teaches(text: str) -> bool:
-    return _TEACHES.search(text[:4000]) is not None
+    return _may_match(_TEACHES_I, text) and _TEACHES.search(text[:4000]) is not None
 
 
 def is_correction(text: str) -> bool:
     """Whether a prompt corrects, rejects or pushes back on the agent."""
-    return bool(text) and _CORRECTION.search(text[:400]) is not None
+    head = text[:400]
+    return bool(head) and not _CORRECTION_PRE.rules_out(head) and _CORRECTION.search(head) is not None
 
 
 def is_affirmation(text: str) -> bool:
@@ -179,7 +206,7 @@ def is_affirmation(text: str) -> bool:
 
 
 def is_complaint(text: str) -> bool:
-    return bool(text) and _COMPLAINT.search(text[:600]) is not None
+    return bool(text) and _may_match(_COMPLAINT_I, text) and _COMPLAINT.search(text[:600]) is not None
 
 
 def clean_prompt(text: str) -> str:
@@ -198,23 +225,31 @@ def clean_prompt(text: str) -> str:
 def intents(text: str) -> dict[str, int]:
     """How many terms of each work mode's vocabulary the text holds (case-insensitive)."""
     sample = text[:2000].lower()  # the patterns are lower-case: cheaper than matching case-insensitively
-    return {mode: len(pattern.findall(sample)) for mode, pattern in INTENTS.items()}
+    found = _may_hold(text[:SCAN])
+    return {mode: len(pattern.findall(sample)) if found is None or i in found else 0
+            for i, (mode, pattern) in enumerate(INTENTS.items())}  # fmt: skip
 
 
 def asks_verification(text: str) -> bool:
-    return _VERIFY.search(text[:4000]) is not None
+    return _may_match(_VERIFY_I, text) and _VERIFY.search(text[:4000]) is not None
 
 
 def is_question(text: str) -> bool:
-    return _QUESTION.search(text[:400].strip()) is not None
+    return _may_match(_QUESTION_I, text) and _QUESTION.search(text[:400].strip()) is not None
 
 
 def precision(text: str) -> int:
     """0-4: how precisely a prompt sets up a task (named files, identifiers, links, constraints)."""
     sample = text[:4000]
     score = 0
-    score += bool(_PATH.search(sample))
-    score += len(_IDENT.findall(sample)) >= 2
+    score += ("/" in sample and _PATH_DIR.search(sample) is not None) or _PATH_FILE.search(sample) is not None
+    score += _may_name_identifiers(sample) and len(_IDENT.findall(sample)) >= 2
     score += bool(_URL.search(sample))
     score += len(sample.split()) >= 40 or len(sample) >= 160
     return score
+
+
+def _may_name_identifiers(text: str) -> bool:
+    """False only if _IDENT cannot match: each of its alternatives needs a backtick, an underscore, a
+    camelCase hump, a # or a --, and most prompts have none of them."""
+    return "`" in text or "_" in text or "#" in text or "--" in text or _HUMP.search(text) is not None

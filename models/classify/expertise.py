@@ -64,8 +64,9 @@ def decision_shares(state: SessionState, s: Signals) -> tuple[float | None, floa
     if not s.prompts:
         return None, None
     precise = s.precision
-    steering = sum(1 for p in s.prompts if len(p.split()) >= 6 and not is_question(p))
-    questions = sum(1 for p in s.prompts if is_question(p))
+    asked = [is_question(p) for p in s.prompts]
+    steering = sum(1 for p, question in zip(s.prompts, asked, strict=True) if len(p.split()) >= 6 and not question)
+    questions = sum(asked)
     actions = state.n.get("actions", 0)
     # Planning: the person states what to do and pushes back; the agent plans, lists todos, delegates.
     planning = 0.45 + 0.06 * min(steering, 5) + 0.04 * min(questions, 3) + 0.05 * min(s.corrections, 3)

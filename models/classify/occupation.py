@@ -54,19 +54,50 @@ _GROUPS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 
 
-_ANY = re.compile(r"\b(?:" + "|".join(f"(?P<g{i}>{terms})" for i, (_, terms) in enumerate(_GROUPS)) + ")")
+def _scanner(groups: tuple[tuple[str, str], ...]) -> tuple[re.Pattern[str], list[str]]:
+    r"""One regex for the terms of all groups, and the group of each of its capture groups.
+
+    Python's re tries every alternative at every word. Grouped by their first character, the terms
+    are tried only at words that begin with their letter; they keep their order, so every position
+    matches the same term as the plain alternation of the groups would. An empty capture group after
+    each term tells which one it was. \b also holds where a word ends: as no term begins with a space
+    or punctuation other than "." (.github/), (?=[\w.]) turns those positions away at once.
+    """
+    by_first: dict[str, list[tuple[str, str]]] = {}
+    for group, terms in groups:
+        for term in terms.split("|"):
+            if "(" in term or "[" in term:  # a capture group would be miscounted; | in a class, missplit
+                raise ValueError(f"{term!r}: no groups or classes in a term")
+            first = _first_character(term)
+            by_first.setdefault(first, []).append((group, term[len(first) :]))
+    owners = [""]  # capture group 0 is the whole match
+    alternatives = []
+    for first, entries in by_first.items():
+        alternatives.append(first + "(?:" + "|".join(rest + "()" for _, rest in entries) + ")")
+        owners.extend(group for group, _ in entries)
+    return re.compile(r"\b(?=[\w.])(?:" + "|".join(alternatives) + ")"), owners
+
+
+def _first_character(term: str) -> str:
+    """The source of the literal character every match of `term` begins with: a letter or "\\."."""
+    first = term[:2] if term.startswith("\\") else term[:1]
+    if not re.fullmatch(r"\w|\\\.", first) or term[len(first) : len(first) + 1] in ("?", "*", "+", "{"):
+        raise ValueError(f"{term!r} does not begin with a letter or a dot")
+    return first
+
+
+_ANY, _OWNERS = _scanner(_GROUPS)
 
 
 def occupation(state: SessionState, s: Signals) -> str:
     # Project context: the person's words, the project folder and the names of the files touched
     # (distinct path segments, so a long session does not cost more than a short one).
-    segments = sorted({seg for path in s.paths for seg in path.lower().split("/")[-3:] if seg})
+    segments = sorted({seg for path in set(s.paths) for seg in path.lower().split("/")[-3:] if seg})
     text = " ".join([" ".join(s.prompts)[:3000].lower(), (state.project or "").lower(), "/".join(segments)[:2000]])
     found: dict[str, set[str]] = {}
     for m in _ANY.finditer(text):  # one pass over the text for all groups
-        key = m.lastgroup or ""
-        found.setdefault(key, set()).add(m.group(key))
-    scores = [(len(terms), _GROUPS[int(key[1:])][0]) for key, terms in found.items() if len(terms) >= 2]
+        found.setdefault(_OWNERS[m.lastindex or 0], set()).add(m.group())
+    scores = [(len(terms), group) for group, terms in found.items() if len(terms) >= 2]
     if not scores:
         return UNCLEAR
     scores.sort(reverse=True)

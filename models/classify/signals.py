@@ -20,6 +20,7 @@ from models.language import (
     precision,
     settles,
 )
+from models.prefilter import prefilter
 from models.session import SessionState
 
 PLAN_TOOLS = frozenset({"exitplanmode", "enterplanmode", "update_plan", "todowrite", "todo_write", "write_todos"})
@@ -34,11 +35,12 @@ _SHIP = re.compile(
     r"|terraform (apply|destroy)|docker (push|compose up|run)|systemctl (start|restart|reload|enable|stop)"
     r"|(fly|npm run|yarn|pnpm|vercel|netlify|serverless|make|mix|cap) deploy)\b"
 )
-_PLAN_DOC = re.compile(
-    r"(roadmap|plan|todo|design|adr|rfc|spec|context|state|brainstorm|proposal)[\w-]*\.md"
-    r"|/(\.?planning|plans|todos|adr|rfc|specs|design)/",
-    re.IGNORECASE,
+# Planning documents: a .md file named for a plan, or a file in a planning folder. Two patterns rather
+# than one alternation: only a path with ".md" in it can be the first, and most paths have none.
+_PLAN_FILE = re.compile(
+    r"(roadmap|plan|todo|design|adr|rfc|spec|context|state|brainstorm|proposal)[\w-]*\.md", re.IGNORECASE
 )
+_PLAN_FOLDER = re.compile(r"/(\.?planning|plans|todos|adr|rfc|specs|design)/", re.IGNORECASE)
 _ERROR_PASTE = re.compile(
     r"traceback \(most recent|error:|exception|failed with|exit code [1-9]|panic:"
     r"|\berr!|fatal:|cannot find|not found|undefined",
@@ -61,6 +63,11 @@ _HEDGE = re.compile(
     r"|couldn'?t (run|test|verify) (it|this|them))",
     re.IGNORECASE,
 )
+# Cheap tests that rule a text out before the regexes run (see models.prefilter).
+_ERROR_PASTE_PRE = prefilter(_ERROR_PASTE)
+_CLOSING = (_GAVE_UP, _INCOMPLETE, _HEDGE)  # read in the agent's last words
+_CLOSING_PRE = prefilter(*_CLOSING)
+
 _CHITCHAT = re.compile(
     r"^\s*(hi|hello|hey|yo|test|testing|ping|привет|здравствуй|olá|oi|你好|您好|hola|hallo|salut)"
     r"\W*$",
@@ -136,8 +143,8 @@ def extract(state: SessionState) -> Signals:
             prev_ok = True
             name, _, target = text.partition(": ")
             if name.lower() in EDIT_TOOLS:
-                s.plan_docs += bool(_PLAN_DOC.search(target))
-            if _SHIP.search(target):
+                s.plan_docs += is_plan_doc(target)
+            if " " in target and _SHIP.search(target):  # every shipping command has a space in it
                 s.ships += 1
             if "/" in target and len(s.paths) < 200:
                 s.paths.append(target)
@@ -148,9 +155,11 @@ def extract(state: SessionState) -> Signals:
                 s.error_run = max(s.error_run, run)
         elif kind == "assistant":
             closing = [*closing[-2:], text]
-    s.gave_up = any(_GAVE_UP.search(text[:800]) for text in closing)
-    s.incomplete = any(_INCOMPLETE.search(text[:800]) for text in closing)
-    s.hedged = bool(closing) and _HEDGE.search(closing[-1][:800]) is not None
+    closing = [text[:800] for text in closing]
+    may = [_CLOSING_PRE.possible(text) for text in closing]
+    s.gave_up = any(_says(0, text, found) for text, found in zip(closing, may, strict=True))
+    s.incomplete = any(_says(1, text, found) for text, found in zip(closing, may, strict=True))
+    s.hedged = bool(closing) and _says(2, closing[-1], may[-1])
     s.intent = total
     s.chitchat = bool(s.prompts) and all(_CHITCHAT.match(p) for p in s.prompts)
     s.goal_less = bool(s.prompts) and all(is_goalless(p) for p in s.prompts)
@@ -183,6 +192,19 @@ def extract(state: SessionState) -> Signals:
     return s
 
 
+def _says(index: int, text: str, may: set[int] | None) -> bool:
+    """Whether _CLOSING[index] matches the text, given the text's _CLOSING_PRE.possible."""
+    return (may is None or index in may) and _CLOSING[index].search(text) is not None
+
+
+def is_plan_doc(target: str) -> bool:
+    """Whether an edited file is a planning document (roadmap, todo list, design notes)."""
+    # only what lower-cases to ".md" matches \.md case-insensitively
+    return (".md" in target.lower() and _PLAN_FILE.search(target) is not None) or (
+        _PLAN_FOLDER.search(target) is not None
+    )
+
+
 def _typed(text: str) -> str | None:
     """The person's words of a prompt item; None for feedback markers and injected text."""
     if text.startswith("[user "):  # feedback events are counted from the counters
@@ -198,11 +220,12 @@ def _read_prompt(s: Signals, typed: str, total: dict[str, float]) -> None:
     found = intents(typed)
     if first:
         s.first_intent = found
-    for mode, hits in found.items():  # the first prompt sets the task, so it counts double
-        total[mode] = total.get(mode, 0.0) + min(hits, 4) * (2.0 if first else 1.0)
+    weight = 2.0 if first else 1.0  # the first prompt sets the task, so it counts double
+    for mode, hits in found.items():
+        total[mode] = total.get(mode, 0.0) + (hits if hits < 4 else 4) * weight
     if not first:
         s.corrections += is_correction(typed)
         s.complaints += is_complaint(typed)
         s.affirmations += is_affirmation(typed)
-    if len(typed) > 80 and _ERROR_PASTE.search(typed[:3000]):
+    if len(typed) > 80 and not _ERROR_PASTE_PRE.rules_out(typed) and _ERROR_PASTE.search(typed[:3000]):
         s.error_pasted = True
