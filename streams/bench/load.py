@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aiokafka.partitioner import murmur2
-
 from models.decode import encode_batch
 from models.generator import GeneratedSession, generate, messages
 
@@ -41,21 +39,6 @@ def _rekey(template: GeneratedSession, sid: str, count: int | None, ts: float | 
 def templates(n: int, *, now: float, seed: int) -> list[GeneratedSession]:
     """Sessions without an end event, within the last few minutes: material to clone."""
     return generate(n, seed=seed, start=now - 240, span_s=120, end_probability=0.0)
-
-
-def probes(partitions: int, now: float, tag: str) -> tuple[list[Msg], set[str]]:
-    """One short ended session per partition: proves every partition is owned and flowing."""
-    out: dict[int, Msg] = {}
-    i = 0
-    while len(out) < partitions:
-        sid = f"probe-{tag}-{i}"
-        p = (murmur2(sid.encode()) & 0x7FFFFFFF) % partitions
-        if p not in out:
-            events = [{"event_id": "p", "ts": now, "type": "prompt", "text": "hello"},
-                      {"event_id": "e", "ts": now, "type": "session_end"}]
-            out[p] = (sid.encode(), encode_batch(sid, events))
-        i += 1
-    return list(out.values()), {k.decode() for k, _ in out.values()}
 
 
 def live(n: int, tpl: list[GeneratedSession], now: float) -> tuple[list[Msg], list[Msg]]:

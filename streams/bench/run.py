@@ -79,20 +79,17 @@ async def _throughput(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog
     env = _env(broker, cfg)
     s = _settings(env)
     await create_topics(s)
-    watcher = await Watcher(broker.bootstrap, s.topic_classified).start()
-    procs = [WorkerProc(env, workdir).start() for _ in range(workers)]
     run = Run(workers)
-    try:
-        await asyncio.gather(*(p.ready() for p in procs))
-        async with Producer(broker.bootstrap) as producer:
-            # every partition owned and flowing before the clock starts
-            probe_msgs, probe_ids = load.probes(cfg.partitions, time.time(), "warm")
-            await producer.send_all(s.topic_events, probe_msgs)
-            await watcher.wait_for(probe_ids, 120)
-            cpu0 = [cpu_seconds(p.pid) for p in procs]
+    async with Producer(broker.bootstrap) as producer:
+        # the backlog is on the broker before any worker starts: the clock times the workers alone,
+        # not the workers competing for the cores with the producer and the broker taking it in
+        run.messages = await producer.send_all(s.topic_events, backlog.msgs)
+        watcher = await Watcher(broker.bootstrap, s.topic_classified).start()
+        procs = [WorkerProc(env, workdir).start() for _ in range(workers)]
+        try:
+            t0 = await _reading_starts(procs)
+            cpu0 = [cpu_seconds(p.pid) for p in procs]  # start-up (imports, joining) is not counted
             bcpu0 = cpu_seconds(broker.process.pid) if broker.process else 0.0
-            t0 = time.time()
-            run.messages = await producer.send_all(s.topic_events, backlog.msgs)
             t_end = await watcher.wait_for(backlog.session_ids, max(180.0, backlog.events / 500))
             run.events, run.seconds = backlog.events, t_end - t0
             run.worker_cpu_s = sum(cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True))
@@ -100,16 +97,37 @@ async def _throughput(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog
             run.peak_rss = max(proc_status(p.pid)["VmHWM"] for p in procs)
             if res is not None:
                 res.sessions = len(backlog.session_ids)
-                probe_events = 2 * len(probe_ids)
-                res.ceiling_eps, _ = await ceiling(broker.bootstrap, s.topic_events, backlog.events + probe_events)
+                res.ceiling_eps, _ = await ceiling(broker.bootstrap, s.topic_events, backlog.events)
+                await asyncio.gather(*(p.ready() for p in procs))
                 await _latency(cfg, procs[0], producer, watcher, s, res)
                 await _open_state(cfg, procs[0], producer, s, broker, res)
                 res.final_peak_rss = proc_status(procs[0].pid)["VmHWM"]
-    finally:
-        for p in procs:
-            p.stop()
-        await watcher.stop()
+        finally:
+            for p in procs:
+                p.stop()
+            await watcher.stop()
     return run
+
+
+async def _reading_starts(procs: list[WorkerProc], timeout: float = 120) -> float:
+    """When the workers began to read the backlog: the last poll at which none had read a message
+    (polls 20 ms apart, so the clock starts at most that much early, never late)."""
+    idle_at = time.time()
+
+    async def reading() -> bool:
+        nonlocal idle_at
+        polled = time.time()
+        for p in procs:
+            try:
+                if (await p.metrics()).get("sessionscope_messages_consumed_total", 0.0) > 0:
+                    return True
+            except OSError:  # its /metrics is not up yet
+                pass
+        idle_at = polled
+        return False
+
+    await until(reading, timeout, "a worker reading the backlog", 0.02)
+    return idle_at
 
 
 async def _latency(cfg: Config, proc: WorkerProc, producer: Producer, watcher: Watcher, s: Settings,
