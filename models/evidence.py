@@ -6,14 +6,15 @@ the most recent items, because how a session ends (last test run, last error, th
 word) matters as much as how it starts.
 
 Every open session holds one of these, so items are stored flat rather than as a list per
-item (which cost ~110 bytes each besides the text): times in a float array, kinds and texts
-alternating in one list, head items first, then the tail's. The changelog form is unchanged.
+item (a list cost ~110 bytes an item besides the text, a str object ~50): times in a float array,
+each item as a kind code byte followed by its text in UTF-8 in one byte buffer, and where each
+item ends in an int array; head items first, then the tail's. The changelog form is unchanged.
 """
 
 from __future__ import annotations
 
-import sys
 from array import array
+from sys import intern
 from typing import Any
 
 from models.privacy import TextPolicy, apply_text_policy
@@ -21,10 +22,25 @@ from models.privacy import TextPolicy, apply_text_policy
 # per-item caps, so one huge tool output cannot crowd out the rest of a turn
 ITEM_CAP = {"prompt": 5000, "assistant": 600, "tool": 240, "result": 240, "error": 400}
 
+# kind <-> the byte that stands for it in the buffer; kinds come from code (and from changelog
+# records written by it), so there are a handful
+_KINDS: list[str] = [*ITEM_CAP]
+_CODES: dict[str, int] = {k: i for i, k in enumerate(_KINDS)}
+
+
+def _code(kind: str) -> int:
+    code = _CODES.get(kind)
+    if code is None:
+        if len(_KINDS) == 256:
+            raise ValueError(f"too many evidence kinds (new: {kind!r})")
+        code = _CODES[intern(kind)] = len(_KINDS)
+        _KINDS.append(kind)
+    return code
+
 
 class Evidence:
-    __slots__ = ("_kt", "_nhead", "_ts", "dropped", "head_used", "policy", "session_chars", "tail_used",
-                 "turn_chars", "turn_used")
+    __slots__ = ("_ends", "_nhead", "_text", "_ts", "dropped", "head_used", "policy", "session_chars",
+                 "tail_used", "turn_chars", "turn_used")
 
     def __init__(self, turn_chars: int = 5000, session_chars: int = 25000, *, policy: TextPolicy = "keep") -> None:
         self.turn_chars = turn_chars
@@ -35,7 +51,8 @@ class Evidence:
         self.dropped = 0
         self.policy: TextPolicy = policy
         self._ts = array("d")  # time of every item, head then tail
-        self._kt: list[str] = []  # kind, text, kind, text, ... in the same order
+        self._text = bytearray()  # kind code byte + UTF-8 text, item after item, in the same order
+        self._ends = array("I")  # where each item ends in _text
         self._nhead = 0  # how many of the items are the head's
 
     @property
@@ -51,11 +68,53 @@ class Evidence:
     def tail(self) -> list[list[Any]]:
         return [list(i) for i in self._slice(self._nhead, len(self._ts))]
 
+    def _span(self, i: int) -> tuple[int, int]:
+        return (self._ends[i - 1] if i else 0), self._ends[i]
+
+    def _item(self, i: int) -> tuple[str, str]:
+        start, end = self._span(i)
+        return _KINDS[self._text[start]], self._text[start + 1:end].decode("utf-8", "surrogatepass")
+
     def _slice(self, start: int, stop: int) -> list[tuple[float, str, str]]:
-        """(ts, kind, text) of items start..stop, built in C: the changelog codec calls this per write."""
-        kt = self._kt
-        return list(zip(self._ts[start:stop].tolist(), kt[2 * start:2 * stop:2], kt[2 * start + 1:2 * stop:2],
-                        strict=True))
+        """(ts, kind, text) of items start..stop: the changelog codec calls this per write."""
+        if start >= stop:
+            return []
+        ends, buf = self._ends, self._text
+        lo, hi = (ends[start - 1] if start else 0), ends[stop - 1]
+        starts = [lo, *ends[start:stop - 1]]
+        whole = buf[lo:hi].decode("utf-8", "surrogatepass")
+        if len(whole) == hi - lo:  # all ASCII: byte offsets are character offsets (one decode, then slices)
+            return [(t, _KINDS[buf[a]], whole[a - lo + 1:b - lo])
+                    for t, a, b in zip(self._ts[start:stop], starts, ends[start:stop], strict=True)]
+        with memoryview(buf) as view:
+            return [(t, _KINDS[buf[a]], str(view[a + 1:b], "utf-8", "surrogatepass"))
+                    for t, a, b in zip(self._ts[start:stop], starts, ends[start:stop], strict=True)]
+
+    def _insert(self, i: int, ts: float, kind: str, text: str) -> None:
+        """Put an item at position i (the end, or behind the head)."""
+        data = bytes((_code(kind),)) + text.encode("utf-8", "surrogatepass")
+        ends, at = self._ends, (self._ends[i - 1] if i else 0)
+        self._ts.insert(i, ts)
+        if i == len(ends):
+            self._text += data
+            ends.append(at + len(data))
+            return
+        self._text[at:at] = data
+        ends.insert(i, at)
+        for j in range(i, len(ends)):
+            ends[j] += len(data)
+
+    def _remove(self, i: int) -> int:
+        """Drop item i; the characters its text had."""
+        start, end = self._span(i)
+        chars = len(self._text[start + 1:end].decode("utf-8", "surrogatepass"))
+        del self._text[start:end]
+        del self._ts[i]
+        ends = self._ends
+        del ends[i]
+        for j in range(i, len(ends)):
+            ends[j] -= end - start
+        return chars
 
     def add(self, ts: float, kind: str, text: str, *, new_turn: bool = False) -> None:
         if new_turn:
@@ -68,38 +127,29 @@ class Evidence:
             text = apply_text_policy(text, self.policy)
         if len(text) > cap:
             text = text[: max(cap - 1, 0)] + "…"
-        size = max(len(text), 1)  # an empty item still takes a slot, so the lists stay bounded
+        size = max(len(text), 1)  # an empty item still takes a slot, so the buffers stay bounded
         self.turn_used += size
         tail_reserve = self.session_chars // 5  # self.tail_reserve, without the property call per item
         if self.head_used + size <= self.session_chars - tail_reserve:
-            n = self._nhead
-            if n == len(self._ts):
-                self._ts.append(ts)
-                self._kt += (kind, text)
-            else:  # behind the head come the tail's items
-                self._ts.insert(n, ts)
-                self._kt[2 * n:2 * n] = (kind, text)
-            self._nhead = n + 1
+            self._insert(self._nhead, ts, kind, text)  # behind the head come the tail's items
+            self._nhead += 1
             self.head_used += size
             return
-        self._ts.append(ts)
-        self._kt += (kind, text)
+        self._insert(len(self._ts), ts, kind, text)
         self.tail_used += size
         n = self._nhead
         while self.tail_used > tail_reserve and len(self._ts) > n:
             # the oldest tail item goes and gives back what it took (an empty item took 1)
-            self.tail_used -= max(len(self._kt[2 * n + 1]), 1)
-            del self._ts[n]
-            del self._kt[2 * n:2 * n + 2]
+            self.tail_used -= max(self._remove(n), 1)
             self.dropped += 1
 
     def clone(self) -> Evidence:
-        # texts are never changed once added, so the copies share them
         other = Evidence(self.turn_chars, self.session_chars, policy=self.policy)
         other.head_used, other.tail_used, other.turn_used = self.head_used, self.tail_used, self.turn_used
         other.dropped, other._nhead = self.dropped, self._nhead
         other._ts = array("d", self._ts)
-        other._kt = self._kt[:]
+        other._text = bytearray(self._text)
+        other._ends = array("I", self._ends)
         return other
 
     def items(self) -> list[tuple[float, str, str]]:
@@ -131,6 +181,11 @@ class Evidence:
         items = [*d["h"], *d["t"]]
         ev._nhead = len(d["h"])
         ev._ts = array("d", [i[0] for i in items])
-        # kinds are a handful of words: share one copy of each instead of one per item and session
-        ev._kt = [s for i in items for s in (sys.intern(i[1]), i[2])]
+        end = 0
+        for item in items:
+            data = bytes((_code(item[1]),)) + item[2].encode("utf-8", "surrogatepass")
+            ev._text += data
+            end += len(data)
+            ev._ends.append(end)
+        ev._text = bytearray(ev._text)  # sized to fit, as a clone is
         return ev

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     batch_within_s: float = Field(0.2, gt=0)
     max_message_bytes: int = 4_000_000
     max_future_skew_s: float = Field(300.0, description="events further ahead of the clock go to the DLQ")
+    gc_threshold: str = Field(
+        "50000,20,100", description="a worker's gc thresholds (gen0,gen1,gen2); 'python' keeps Python's own"
+    )
 
     # sessions
     inactivity_gap_s: float = Field(1800.0, gt=0, description="event-time gap that closes a session")
@@ -74,6 +77,23 @@ class Settings(BaseSettings):
     alert_clear_ratio: float = Field(0.85, description="clear when it recovers above ratio x baseline")
 
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+
+    @field_validator("gc_threshold")
+    @classmethod
+    def _gc(cls, v: str) -> str:
+        parts = v.split(",")
+        if v == "python":
+            return v
+        if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
+            raise ValueError("gc_threshold is three whole numbers, e.g. 50000,20,100, or 'python'")
+        return v
+
+    @property
+    def gc_thresholds(self) -> tuple[int, int, int] | None:
+        if self.gc_threshold == "python":
+            return None
+        a, b, c = (int(p) for p in self.gc_threshold.split(","))
+        return a, b, c
 
     @field_validator("broker")
     @classmethod

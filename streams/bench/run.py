@@ -87,9 +87,7 @@ async def _throughput(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog
         watcher = await Watcher(broker.bootstrap, s.topic_classified).start()
         procs = [WorkerProc(env, workdir).start() for _ in range(workers)]
         try:
-            t0 = await _reading_starts(procs)
-            cpu0 = [cpu_seconds(p.pid) for p in procs]  # start-up (imports, joining) is not counted
-            bcpu0 = cpu_seconds(broker.process.pid) if broker.process else 0.0
+            t0, cpu0, bcpu0 = await _reading_starts(procs, broker)
             t_end = await watcher.wait_for(backlog.session_ids, max(180.0, backlog.events / 500))
             run.events, run.seconds = backlog.events, t_end - t0
             run.worker_cpu_s = sum(cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True))
@@ -109,25 +107,30 @@ async def _throughput(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog
     return run
 
 
-async def _reading_starts(procs: list[WorkerProc], timeout: float = 120) -> float:
-    """When the workers began to read the backlog: the last poll at which none had read a message
-    (polls 20 ms apart, so the clock starts at most that much early, never late)."""
-    idle_at = time.time()
+async def _reading_starts(procs: list[WorkerProc], broker: EmbeddedBroker,
+                          timeout: float = 120) -> tuple[float, list[float], float]:
+    """When the workers began to read the backlog, and their and the broker's CPU seconds then: taken
+    at the last poll at which none had read a message (polls 20 ms apart, so the clock starts at most
+    that much early, never late). The CPU is read before /metrics is asked, because a worker counts
+    a batch only when it is done with it: start-up (imports, joining) is not counted, all reading is."""
+    idle_at, cpu, bcpu = time.time(), [0.0] * len(procs), 0.0
 
     async def reading() -> bool:
-        nonlocal idle_at
+        nonlocal idle_at, cpu, bcpu
         polled = time.time()
+        polled_cpu = [cpu_seconds(p.pid) for p in procs]
+        polled_bcpu = cpu_seconds(broker.process.pid) if broker.process else 0.0
         for p in procs:
             try:
                 if (await p.metrics()).get("sessionscope_messages_consumed_total", 0.0) > 0:
                     return True
             except OSError:  # its /metrics is not up yet
                 pass
-        idle_at = polled
+        idle_at, cpu, bcpu = polled, polled_cpu, polled_bcpu
         return False
 
     await until(reading, timeout, "a worker reading the backlog", 0.02)
-    return idle_at
+    return idle_at, cpu, bcpu
 
 
 async def _latency(cfg: Config, proc: WorkerProc, producer: Producer, watcher: Watcher, s: Settings,

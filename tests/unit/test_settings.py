@@ -1,3 +1,4 @@
+import gc
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,24 @@ def test_endpoints_bind_to_localhost_by_default():
 def test_empty_api_key_means_no_key(monkeypatch):
     monkeypatch.setenv("SESSIONSCOPE_ANTHROPIC_API_KEY", "")
     assert Settings().anthropic_api_key is None
+
+
+def test_gc_threshold_is_three_whole_numbers_or_python() -> None:
+    assert Settings(gc_threshold="1000,5,7").gc_thresholds == (1000, 5, 7)
+    assert Settings(gc_threshold="python").gc_thresholds is None
+    for bad in ("1000,5", "a,b,c", "1000,5,7,9", "-1,5,5"):
+        with pytest.raises(ValidationError, match="gc_threshold"):
+            Settings(gc_threshold=bad)
+
+
+def test_the_worker_applies_the_gc_thresholds() -> None:
+    from streams.commands.worker import _tune_gc
+
+    before = gc.get_threshold()
+    try:
+        _tune_gc((12345, 6, 7))
+        assert gc.get_threshold() == (12345, 6, 7)
+        assert gc.get_freeze_count() > 0  # what start-up built is out of the collector's sight
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
