@@ -14,6 +14,7 @@ item ends in an int array; head items first, then the tail's. The changelog form
 from __future__ import annotations
 
 from array import array
+from itertools import accumulate
 from sys import intern
 from typing import Any
 
@@ -23,7 +24,8 @@ from models.privacy import TextPolicy, apply_text_policy
 ITEM_CAP = {"prompt": 5000, "assistant": 600, "tool": 240, "result": 240, "error": 400}
 
 # kind <-> the byte that stands for it in the buffer; kinds come from code (and from changelog
-# records written by it), so there are a handful
+# records written by it), so there are a handful. Codes stay below 128 so the buffer is valid
+# UTF-8 as a whole, which _slice's one-decode fast path relies on.
 _KINDS: list[str] = [*ITEM_CAP]
 _CODES: dict[str, int] = {k: i for i, k in enumerate(_KINDS)}
 
@@ -31,11 +33,16 @@ _CODES: dict[str, int] = {k: i for i, k in enumerate(_KINDS)}
 def _code(kind: str) -> int:
     code = _CODES.get(kind)
     if code is None:
-        if len(_KINDS) == 256:
+        if len(_KINDS) == 128:
             raise ValueError(f"too many evidence kinds (new: {kind!r})")
         code = _CODES[intern(kind)] = len(_KINDS)
         _KINDS.append(kind)
     return code
+
+
+def _packed(kind: str, text: str) -> bytes:
+    """One item as the buffer holds it: its kind's code byte, then its text in UTF-8."""
+    return bytes((_code(kind),)) + text.encode("utf-8", "surrogatepass")
 
 
 class Evidence:
@@ -71,10 +78,6 @@ class Evidence:
     def _span(self, i: int) -> tuple[int, int]:
         return (self._ends[i - 1] if i else 0), self._ends[i]
 
-    def _item(self, i: int) -> tuple[str, str]:
-        start, end = self._span(i)
-        return _KINDS[self._text[start]], self._text[start + 1:end].decode("utf-8", "surrogatepass")
-
     def _slice(self, start: int, stop: int) -> list[tuple[float, str, str]]:
         """(ts, kind, text) of items start..stop: the changelog codec calls this per write."""
         if start >= stop:
@@ -92,7 +95,7 @@ class Evidence:
 
     def _insert(self, i: int, ts: float, kind: str, text: str) -> None:
         """Put an item at position i (the end, or behind the head)."""
-        data = bytes((_code(kind),)) + text.encode("utf-8", "surrogatepass")
+        data = _packed(kind, text)
         ends, at = self._ends, (self._ends[i - 1] if i else 0)
         self._ts.insert(i, ts)
         if i == len(ends):
@@ -181,11 +184,7 @@ class Evidence:
         items = [*d["h"], *d["t"]]
         ev._nhead = len(d["h"])
         ev._ts = array("d", [i[0] for i in items])
-        end = 0
-        for item in items:
-            data = bytes((_code(item[1]),)) + item[2].encode("utf-8", "surrogatepass")
-            ev._text += data
-            end += len(data)
-            ev._ends.append(end)
-        ev._text = bytearray(ev._text)  # sized to fit, as a clone is
+        packed = [_packed(i[1], i[2]) for i in items]
+        ev._text = bytearray(b"".join(packed))
+        ev._ends = array("I", accumulate(map(len, packed)))
         return ev

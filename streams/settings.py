@@ -81,9 +81,9 @@ class Settings(BaseSettings):
     @field_validator("gc_threshold")
     @classmethod
     def _gc(cls, v: str) -> str:
-        parts = v.split(",")
         if v == "python":
             return v
+        parts = v.split(",")
         if len(parts) != 3 or not all(p.strip().isdigit() for p in parts):
             raise ValueError("gc_threshold is three whole numbers, e.g. 50000,20,100, or 'python'")
         return v

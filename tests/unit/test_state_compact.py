@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,3 +136,22 @@ def test_repeated_strings_are_shared_between_sessions() -> None:
         for value in (s.agent, s.user, *s.tools):
             assert value is not None
             assert by_value.setdefault(value, id(value)) == id(value)
+
+
+def test_evidence_kinds_beyond_the_codes_are_refused_not_written_as_broken_utf8() -> None:
+    from models import evidence
+
+    ev = Evidence()
+    added = []
+    try:
+        with pytest.raises(ValueError, match="too many evidence kinds"):
+            for i in range(200):
+                kind = f"kind-{i}"
+                ev.add(float(i), kind, "é")
+                added.append(kind)
+        assert ev.items()[-1][1:] == (added[-1], "é")  # every code given out still reads back
+    finally:
+        for kind in added:
+            if kind in evidence._CODES:
+                evidence._KINDS.remove(kind)
+                del evidence._CODES[kind]
