@@ -20,6 +20,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable
 from typing import Any
 
 _END = object()
+_STOPPED = object()  # queued when the reading task finishes, for whatever reason
 
 
 async def batches(events: AsyncIterable[Any], *, max_: int, within: float, stamp: Callable[[Any], Any],
@@ -31,9 +32,9 @@ async def batches(events: AsyncIterable[Any], *, max_: int, within: float, stamp
     async def pump() -> None:
         async for event in events:
             await queue.put((event, stamp(event.message.tp)))
-        await queue.put(_END)
 
     reader = asyncio.ensure_future(pump())
+    reader.add_done_callback(lambda _: _offer(queue, _STOPPED))
     loop = asyncio.get_running_loop()
     try:
         ended = False
@@ -44,7 +45,7 @@ async def batches(events: AsyncIterable[Any], *, max_: int, within: float, stamp
             batch = [first]
             deadline = loop.time() + within
             while len(batch) < max_:
-                item = await _next(queue, reader, deadline - loop.time())
+                item = await _next(queue, reader, deadline)
                 if item is None:
                     break
                 if item is _END:
@@ -60,19 +61,32 @@ async def batches(events: AsyncIterable[Any], *, max_: int, within: float, stamp
             await reader
 
 
-async def _next(queue: asyncio.Queue[Any], reader: asyncio.Future[None], timeout: float | None) -> Any:
-    """The next queued item; None when the timeout passes; _END when the events end. An error
-    of the reading task is raised here, so the agent sees it."""
+async def _next(queue: asyncio.Queue[Any], reader: asyncio.Future[None], deadline: float | None) -> Any:
+    """The next queued item; None once the deadline (loop time) passes; _END when the events end.
+    An error of the reading task is raised here, after the events it read, so the agent sees it.
+
+    Called once per event: a queued item is taken without suspending, and a wait uses a timeout
+    scope, not a task per wait (asyncio.wait cost ~10% of a worker at one event per message)."""
     if not queue.empty():
-        return queue.get_nowait()
-    if timeout is not None and timeout <= 0:
-        return None
-    getter = asyncio.ensure_future(queue.get())
-    done, _ = await asyncio.wait({getter, reader}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    if getter in done:
-        return getter.result()
-    getter.cancel()
-    if reader in done:
-        reader.result()  # raises the reader's error, if any
-        return _END if queue.empty() else queue.get_nowait()
-    return None
+        item = queue.get_nowait()
+    elif reader.done():  # its marker was dropped because the queue was full then
+        item = _STOPPED
+    elif deadline is None:
+        item = await queue.get()
+    else:
+        if asyncio.get_running_loop().time() >= deadline:
+            return None
+        try:
+            async with asyncio.timeout_at(deadline):
+                item = await queue.get()
+        except TimeoutError:
+            return None
+    if item is _STOPPED:
+        reader.result()  # raises the reader's error (or its cancellation)
+        return _END
+    return item
+
+
+def _offer(queue: asyncio.Queue[Any], item: Any) -> None:
+    with contextlib.suppress(asyncio.QueueFull):
+        queue.put_nowait(item)

@@ -103,3 +103,37 @@ def test_an_error_of_the_stream_reaches_the_agent():
 
     with pytest.raises(RuntimeError, match="fetch failed"):
         asyncio.run(_collect(broken()))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_event_lost_or_stuck_when_arrivals_race_the_batch_deadline(seed):
+    # arrivals spaced around the batch window, so the wait for the next event is often cut off
+    # by the deadline just as an event lands: each must still come out once, in order, promptly
+    import random
+
+    rnd = random.Random(seed)
+    gaps = [rnd.choice((0, 0, 0.001, 0.002, 0.003, 0.004)) for _ in range(400)]
+
+    async def source():
+        for i, gap in enumerate(gaps):
+            await asyncio.sleep(gap)
+            yield Ev(Msg("p0", i))
+
+    async def run():
+        return await asyncio.wait_for(_collect(source(), max_=5, within=0.003, ownership=_owning("p0"), work=2), 30)
+
+    got = asyncio.run(run())
+    assert [e.message.offset for b in got for e in b] == list(range(400))
+
+
+def test_a_stream_that_is_cancelled_from_inside_does_not_leave_the_agent_waiting():
+    # Faust may end a stream's iteration with CancelledError without cancelling the agent
+    async def cancelled():
+        yield Ev(Msg("p0", 0))
+        raise asyncio.CancelledError
+
+    async def run():
+        return await asyncio.wait_for(_collect(cancelled(), max_=100, within=0.01, ownership=_owning("p0")), 5)
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(run())
