@@ -64,6 +64,7 @@ def create_app(settings: Settings) -> Pipeline:
         broker_commit_every=100,
         stream_wait_empty=False,  # batches in flight at a rebalance are fenced instead (streams/fence.py)
         table_cleanup_interval=3600,
+        stream_recovery_delay=settings.rebalance_settle_s,
         consumer_auto_offset_reset="earliest",
     )
 

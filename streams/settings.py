@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     batch_within_s: float = Field(0.2, gt=0)
     max_message_bytes: int = 4_000_000
     max_future_skew_s: float = Field(300.0, description="events further ahead of the clock go to the DLQ")
+    rebalance_settle_s: float = Field(
+        0.0, ge=0, description="seconds a worker waits after a rebalance before it reads, so workers started "
+        "together settle in one rebalance"
+    )
     gc_threshold: str = Field(
         "50000,20,100", description="a worker's gc thresholds (gen0,gen1,gen2); 'python' keeps Python's own"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from statistics import mean
 
-from streams.bench.run import Results
+from streams.bench.run import Results, Run
 
 KB = 1024
 
@@ -20,8 +20,10 @@ def rows(r: Results) -> list[tuple[str, str, str]]:
     c, one = r.config, r.one
     mode = "1 event/message" if c.single else f"batches of {c.batch_events}"
     target = ">= 3,000/s" if c.single else ">= 20,000/s"
+    runs = f" (median of {len(r.ones)})" if len(r.ones) > 1 else ""
     out = [
-        (f"events/s, 1 worker ({mode})", f"{one.events_per_s:,.0f}", target),
+        (f"events/s, 1 worker ({mode}){runs}", f"{one.events_per_s:,.0f}", target),
+        *_spread("  each run, 1 worker", r.ones),
         ("ceiling: raw consumer + orjson, events/s", f"{r.ceiling_eps:,.0f}", "-"),
         ("ratio to ceiling", f"{one.events_per_s / r.ceiling_eps:.1%}" if r.ceiling_eps else "n/a", "-"),
         ("worker CPU per 1k events (ms)", f"{1000 * one.worker_cpu_s / max(one.events, 1) * 1000:.1f}", "-"),
@@ -39,10 +41,20 @@ def rows(r: Results) -> list[tuple[str, str, str]]:
     ]
     if r.two is not None:
         out += [
-            (f"events/s, 2 workers, {c.partitions} partitions", f"{r.two.events_per_s:,.0f}", "-"),
-            ("2 workers / 1 worker", f"{r.two.events_per_s / one.events_per_s:.2f}x", ">= 1.7x"),
+            (f"events/s, 2 workers, {c.partitions} partitions{runs}", f"{r.two.events_per_s:,.0f}", "-"),
+            *_spread("  each run, 2 workers", r.twos),
+            ("2 workers / 1 worker (medians)", f"{r.two.events_per_s / one.events_per_s:.2f}x", ">= 1.7x"),
         ]
     return out
+
+
+def _spread(label: str, runs: list[Run]) -> list[tuple[str, str, str]]:
+    """Every run's events/s and worker CPU, in the order they ran, when there is more than one."""
+    if len(runs) < 2:
+        return []
+    eps = " / ".join(f"{run.events_per_s:,.0f}" for run in runs)
+    cpu = " / ".join(f"{1e6 * run.worker_cpu_s / max(run.events, 1):.1f}" for run in runs)
+    return [(f"{label}, events/s", eps, "-"), (f"{label}, worker CPU ms per 1k", cpu, "-")]
 
 
 def render(r: Results) -> str:

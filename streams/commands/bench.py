@@ -17,17 +17,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--open-sessions", type=int, default=50_000, help="open sessions for the state-size measurement")
     p.add_argument("--open-events", type=int, default=20, help="events each open session has received")
     p.add_argument("--live", type=int, default=100, help="live sessions timed from session_end to /metrics")
+    p.add_argument("--repeat", type=_positive, default=3, help="throughput runs; the median is reported")
     p.add_argument("--quick", action="store_true", help="a small run for CI (a few thousand events)")
     p.set_defaults(func=main)
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def main(args: argparse.Namespace) -> int:
     if args.quick:
         cfg = Config(events=min(args.events, 3000), batch_events=args.batch_events, single=args.single,
                      workers=args.workers, open_sessions=min(args.open_sessions, 1000), open_events=args.open_events,
-                     live=min(args.live, 10), live_rate=10.0)
+                     live=min(args.live, 10), live_rate=10.0, repeat=1)
     else:
         cfg = Config(events=args.events, batch_events=args.batch_events, single=args.single, workers=args.workers,
-                     open_sessions=args.open_sessions, open_events=args.open_events, live=args.live)
+                     open_sessions=args.open_sessions, open_events=args.open_events, live=args.live,
+                     repeat=args.repeat)
     print(render(run(cfg)), flush=True)
     return 0
