@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import sys
 
@@ -12,6 +11,7 @@ from prometheus_client import REGISTRY, disable_created_metrics, start_http_serv
 
 from streams import local_state, metrics
 from streams.app import create_app
+from streams.gc_tuning import tune_gc
 from streams.settings import get_settings
 from streams.topics import create_topics
 from streams.window_collector import WindowCollector
@@ -41,19 +41,6 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger(__name__).info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     level = {"warning": "warn", "critical": "crit"}.get(settings.log_level.lower(), settings.log_level.lower())
     sys.argv = ["sessionscope", "worker", "--loglevel", level, "--without-web"]
-    _tune_gc(settings.gc_thresholds)
+    tune_gc(settings.gc_thresholds)
     pipeline.app.main()
     return 0
-
-
-def _tune_gc(thresholds: tuple[int, int, int] | None) -> None:
-    """A worker allocates a few hundred objects per event, nearly all short-lived (decoded events,
-    records, futures); with Python's default thresholds (700,10,10) the collector runs every few
-    events and a full collection walks every open session's state. Larger thresholds cut the
-    worker's CPU per event by a fifth (docs/performance.md); freezing moves what start-up built
-    (modules, the app, compiled patterns) out of the collector's sight for good."""
-    if thresholds is None:
-        return
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*thresholds)

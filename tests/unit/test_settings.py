@@ -51,13 +51,22 @@ def test_gc_threshold_is_three_whole_numbers_or_python() -> None:
 
 
 def test_the_worker_applies_the_gc_thresholds() -> None:
-    from streams.commands.worker import _tune_gc
+    from streams.gc_tuning import tune_gc
 
     before = gc.get_threshold()
     try:
-        _tune_gc((12345, 6, 7))
+        tune_gc((12345, 6, 7))
         assert gc.get_threshold() == (12345, 6, 7)
         assert gc.get_freeze_count() > 0  # what start-up built is out of the collector's sight
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_rebalance_settle_time_reaches_faust_and_is_never_negative():
+    from streams.app import create_app
+
+    assert create_app(Settings(rebalance_settle_s=3)).app.conf.stream_recovery_delay == 3.0
+    assert create_app(Settings()).app.conf.stream_recovery_delay == 0.0
+    with pytest.raises(ValidationError, match="rebalance_settle_s"):
+        Settings(rebalance_settle_s=-1)
