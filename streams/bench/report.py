@@ -26,8 +26,8 @@ def rows(r: Results) -> list[tuple[str, str, str]]:
         *_spread("  each run, 1 worker", r.ones),
         ("ceiling: raw consumer + orjson, events/s", f"{r.ceiling_eps:,.0f}", "-"),
         ("ratio to ceiling", f"{one.events_per_s / r.ceiling_eps:.1%}" if r.ceiling_eps else "n/a", "-"),
-        ("worker CPU per 1k events (ms)", f"{1000 * one.worker_cpu_s / max(one.events, 1) * 1000:.1f}", "-"),
-        ("broker CPU per 1k events (ms)", f"{1000 * one.broker_cpu_s / max(one.events, 1) * 1000:.1f}", "-"),
+        ("worker CPU per 1k events (ms)", f"{one.ms_per_1k_events(one.worker_cpu_s):.1f}", "-"),
+        ("broker CPU per 1k events (ms)", f"{one.ms_per_1k_events(one.broker_cpu_s):.1f}", "-"),
         ("session_end -> classified record, p50 (s)", f"{pct(r.to_classified, 50):.3f}", "-"),
         ("session_end -> classified record, p99 (s)", f"{pct(r.to_classified, 99):.3f}", "-"),
         ("session_end -> /metrics, p50 (s)", f"{pct(r.to_metrics, 50):.3f}", "-"),
@@ -53,7 +53,7 @@ def _spread(label: str, runs: list[Run]) -> list[tuple[str, str, str]]:
     if len(runs) < 2:
         return []
     eps = " / ".join(f"{run.events_per_s:,.0f}" for run in runs)
-    cpu = " / ".join(f"{1e6 * run.worker_cpu_s / max(run.events, 1):.1f}" for run in runs)
+    cpu = " / ".join(f"{run.ms_per_1k_events(run.worker_cpu_s):.1f}" for run in runs)
     return [(f"{label}, events/s", eps, "-"), (f"{label}, worker CPU ms per 1k", cpu, "-")]
 
 

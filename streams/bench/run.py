@@ -49,6 +49,10 @@ class Run:
     def events_per_s(self) -> float:
         return self.events / self.seconds if self.seconds else 0.0
 
+    def ms_per_1k_events(self, cpu_s: float) -> float:
+        """CPU seconds spent on this run's events as milliseconds per 1,000 events."""
+        return 1e6 * cpu_s / max(self.events, 1)
+
 
 @dataclass
 class Results:
