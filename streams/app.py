@@ -54,6 +54,7 @@ def create_app(settings: Settings) -> Pipeline:
         datadir=settings.data_dir,
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
+        topic_allow_declare=settings.declare_topics,
         key_serializer="utf8",
         value_serializer="raw",
         web_enabled=False,

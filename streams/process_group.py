@@ -6,10 +6,11 @@ import contextlib
 import os
 import signal
 import subprocess
+from typing import Any
 
 
 def stop_process_group(
-    process: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM, timeout: float = 5.0, kill_timeout: float = 5.0
+    process: subprocess.Popen[Any] | None, sig: int = signal.SIGTERM, timeout: float = 5.0, kill_timeout: float = 5.0
 ) -> None:
     """Send `sig` to the process group, wait, and SIGKILL it if it is still there after `timeout`."""
     if process is None or process.poll() is not None:

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     topic_otel: str = "otel-logs"
     partitions: int = Field(8, ge=1, description="partitions of the events and closed-session topics")
     replication_factor: int = Field(1, ge=1)
+    declare_topics: bool = Field(
+        True, description="create missing topics (Faust's changelogs too); false where topics are provisioned "
+        "ahead and the worker may not create them"
+    )
 
     # worker
     store: str = Field("memory://", description="memory:// or rocksdb:// (persistent state)")

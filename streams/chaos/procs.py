@@ -37,6 +37,7 @@ class Worker:
     env: dict[str, str]
     workdir: Path
     port: int = 0
+    module: str = "streams.cli"  # `python -m <module> worker` starts it
     process: subprocess.Popen[bytes] | None = None
     # counters reset when the process dies: what each past life had counted at its last scrape
     banked: dict[str, float] = field(default_factory=dict)
@@ -49,7 +50,7 @@ class Worker:
                "SESSIONSCOPE_METRICS_PORT": str(self.port),
                "SESSIONSCOPE_DATA_DIR": str(self.workdir / self.name / "state")}
         log = open(self.workdir / f"{self.name}.log", "ab")  # noqa: SIM115 - lives as long as the process
-        self.process = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], cwd=ROOT, env=env,
+        self.process = subprocess.Popen([sys.executable, "-m", self.module, "worker"], cwd=ROOT, env=env,
                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.last = {}
         deadline = time.monotonic() + ready_timeout

@@ -17,8 +17,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=d.workers)
     p.add_argument("--chunks", type=int, default=d.chunks, help="traffic is sent in this many steps")
     p.add_argument("--kills", type=int, default=d.kills, help="worker SIGKILLs, at random steps")
-    p.add_argument("--broker-restart", action="store_true",
-                   help="run the broker on S3 storage (a local S3 server) and restart it once mid-run")
+    p.add_argument("--no-broker-restart", dest="broker_restart", action="store_false",
+                   help="skip the broker restart and run on the embedded broker instead of librdkafka's test cluster")
+    p.add_argument("--broker-down-s", type=float, default=d.broker_down_s,
+                   help="how long the restarted broker refuses connections")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--workdir", type=Path, help="keep logs here (default: a temporary directory)")
     p.add_argument("--log-level", default=d.log_level, choices=("debug", "info", "warning", "error"),
@@ -28,9 +30,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     cfg = ChaosConfig(sessions=args.sessions, partitions=args.partitions, workers=args.workers, chunks=args.chunks,
-                      kills=args.kills, broker_restart=args.broker_restart, seed=args.seed,
+                      kills=args.kills, broker_restart=args.broker_restart, broker_down_s=args.broker_down_s,
+                      seed=args.seed,
                       workdir=args.workdir, log_level=args.log_level)
-    # SIGTERM unwinds like Ctrl-C, so the broker, S3 server and workers are stopped
+    # SIGTERM unwinds like Ctrl-C, so the broker and workers are stopped
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     report = run(cfg)
     print("\n".join(report.lines()))

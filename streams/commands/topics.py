@@ -1,5 +1,7 @@
-"""`sessionscope topics`: create the source and sink topics (Faust creates only its changelogs).
+"""`sessionscope topics`: create the source and sink topics.
 
+Workers create Faust's own topics (the tables' changelogs and the leader topic) themselves, unless
+SESSIONSCOPE_DECLARE_TOPICS=false says they may not: then this creates those too, changelogs compacted.
 Prints the plan, one topic a line: name, partitions, and whether it was created now or existed.
 Run it once before the first worker, ingest or OTel Collector; it is safe to run again.
 """
@@ -11,7 +13,7 @@ import asyncio
 import sys
 
 from streams.settings import get_settings
-from streams.topics import create_topics, topic_plan
+from streams.topics import create_topics, full_topic_plan, topic_plan
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -25,13 +27,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     settings = settings.with_broker(args.broker)
-    plan = topic_plan(settings)
+    state = not settings.declare_topics  # the workers will not create Faust's topics: provision them here
+    plan = full_topic_plan(settings) if state else topic_plan(settings)
     if args.list:
         for name, partitions in plan.items():
             print(f"{name}\t{partitions}")
         return 0
     try:
-        created = set(asyncio.run(create_topics(settings)))
+        created = set(asyncio.run(create_topics(settings, state=state)))
     except Exception as exc:
         print(f"error: could not create topics on {settings.bootstrap}: {exc!r}; is the broker running "
               "and SESSIONSCOPE_BROKER set?", file=sys.stderr)  # fmt: skip

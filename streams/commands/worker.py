@@ -27,7 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if not args.no_create_topics:
+    if settings.declare_topics and not args.no_create_topics:
         asyncio.run(create_topics(settings))
     pipeline = create_app(settings)
     local_state.guard(pipeline.app, settings.store, settings.data_dir, settings.app_id)

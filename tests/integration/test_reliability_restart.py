@@ -12,7 +12,7 @@ from streams.chaos.verify import final_revisions, judge, read_all
 from streams.chaos.workload import build, sentinels
 from tests.support import metric, produce_sync, wait_until
 
-pytestmark = [pytest.mark.integration, pytest.mark.chaos]
+pytestmark = pytest.mark.integration
 
 
 def _settle(broker, app_env, workload, marks, workers, timeout=120):

@@ -6,6 +6,7 @@ SESSIONSCOPE_* variables) against the real broker and a real worker.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -18,10 +19,12 @@ from typing import Any
 
 import orjson
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
 
 from models.adapters.otel import normalize_otlp
 from models.decode import encode_batch
 from models.windows import parse_windows
+from streams.chaos.workload import sentinels
 from streams.commands.ingest import inactive_end
 from streams.settings import Settings
 from streams.transcript_files import discover, read_transcript
@@ -268,3 +271,31 @@ def test_topics_command_creates_the_plan_once(broker, app_env, tmp_path):
     assert all(line.endswith("\texists") for line in again) and len(again) == 7
     listed = sessionscope(env, "topics", "--list").stdout.splitlines()
     assert listed == [line.rsplit("\t", 1)[0] for line in again]
+
+
+def _topics_on(bootstrap: str) -> set[str]:
+    async def names() -> set[str]:
+        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+        await admin.start()
+        try:
+            return set(await admin.list_topics())
+        finally:
+            await admin.close()
+
+    return asyncio.run(names())
+
+
+def test_provisioned_topics_serve_workers_that_may_not_create_any(broker, app_env, start_worker, tmp_path):
+    app_id = f"{app_env['SESSIONSCOPE_APP_ID']}-provisioned"
+    env = {**cli_env(broker, app_env, tmp_path), "SESSIONSCOPE_APP_ID": app_id, "SESSIONSCOPE_DECLARE_TOPICS": "false"}
+    created = [line.rsplit("\t", 1)[0] for line in sessionscope(env, "topics").stdout.splitlines()
+               if line.endswith("\tcreated")]
+    assert sorted(created) == sorted([f"{app_id}-sessions-changelog\t4", f"{app_id}-contributions-changelog\t1",
+                                      f"{app_id}-windows-changelog\t1", f"{app_id}-__assignor-__leader\t1"])
+    before = _topics_on(broker.bootstrap)
+    start_worker(SESSIONSCOPE_APP_ID=app_id, SESSIONSCOPE_DECLARE_TOPICS="false")
+    marks = sentinels(4, time.time())
+    produce_sync(broker.bootstrap, app_env["SESSIONSCOPE_TOPIC_EVENTS"], marks)
+    docs = classified(broker, app_env, lambda got: len(got) >= 4)
+    assert set(docs) == {key.decode() for key, _ in marks}
+    assert _topics_on(broker.bootstrap) == before  # the worker ran on what was provisioned and created nothing

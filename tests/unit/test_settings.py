@@ -70,3 +70,18 @@ def test_rebalance_settle_time_reaches_faust_and_is_never_negative():
     assert create_app(Settings()).app.conf.stream_recovery_delay == 0.0
     with pytest.raises(ValidationError, match="rebalance_settle_s"):
         Settings(rebalance_settle_s=-1)
+
+
+def test_workers_that_may_not_declare_topics_tell_faust_and_the_plan_names_faust_s_topics():
+    from streams.app import create_app
+    from streams.topics import state_topic_plan
+
+    assert create_app(Settings()).app.conf.topic_allow_declare is True
+    app = create_app(Settings(declare_topics=False, app_id="x", partitions=3)).app
+    assert app.conf.topic_allow_declare is False
+    plan = state_topic_plan(Settings(declare_topics=False, app_id="x", partitions=3))
+    changelogs = {t.changelog_topic.get_topic_name(): t.changelog_topic.partitions for t in app.tables.values()}
+    assert changelogs == {"x-sessions-changelog": 3, "x-contributions-changelog": 1, "x-windows-changelog": 1}
+    assert {name: n for name, (n, _) in plan.items()} == {**changelogs, "x-__assignor-__leader": 1}
+    # a changelog provisioned without compaction would keep every revision of every session forever
+    assert all(plan[name][1] == {"cleanup.policy": "compact"} for name in changelogs)
