@@ -42,7 +42,8 @@ bench: install
 	$(BIN)/sessionscope bench
 
 chaos: install
-	$(BIN)/sessionscope chaos
+	$(BIN)/sessionscope chaos --brokers 3
+	$(BIN)/sessionscope chaos --brokers 1
 
 dashboards: install
 	$(BIN)/python grafana/build.py

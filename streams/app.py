@@ -8,7 +8,7 @@ from typing import Any
 
 import faust
 
-from streams import codecs, commit_guard, end_offsets, faust_fixes
+from streams import codecs, commit_guard, coordination_watch, end_offsets, faust_fixes
 from streams.dlq import DeadLetters
 from streams.fence import Ownership
 from streams.settings import Settings
@@ -68,6 +68,7 @@ def create_app(settings: Settings) -> Pipeline:
         stream_recovery_delay=settings.rebalance_settle_s,
         consumer_auto_offset_reset="earliest",
     )
+    coordination_watch.apply(app)  # a consumer whose group coordination died would run on unnoticed
 
     def topic(name: str, partitions: int | None = None) -> Any:
         return app.topic(name, key_type=str, value_type=bytes, partitions=partitions, internal=False)

@@ -49,14 +49,12 @@ def wait_for_port(host: str, port: int, timeout: float) -> None:
 
 @dataclass
 class EmbeddedBroker:
-    """A Tansu broker on a free loopback port; in memory (gone when it stops) unless storage says s3://."""
+    """A Tansu broker on a free loopback port, in memory: its data is gone when it stops."""
 
     host: str = "127.0.0.1"
     port: int = 0
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = None
-    storage: str = "memory://tansu/"  # s3://bucket/ keeps the data across a restart (see streams/chaos/s3.py)
-    env: dict[str, str] | None = None  # extra environment, e.g. the S3 endpoint and credentials
 
     @property
     def bootstrap(self) -> str:
@@ -74,9 +72,9 @@ class EmbeddedBroker:
             log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
             self.process = subprocess.Popen(
                 [str(tansu_binary()), "broker", "--listener-url", listener, "--advertised-listener-url", listener,
-                 "--storage-engine", self.storage],
+                 "--storage-engine", "memory://tansu/"],
                 stdout=log, stderr=log, start_new_session=True,
-                env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn"), **(self.env or {})},
+                env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
             )  # fmt: skip
             try:
                 wait_for_port(self.host, self.port, timeout)

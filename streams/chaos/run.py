@@ -33,6 +33,7 @@ class ChaosConfig:
     chunks: int = 12
     kills: int = 4
     broker_restart: bool = True  # on librdkafka's test cluster; False runs on the embedded broker
+    brokers: int = 3  # of that cluster: topics get three replicas, and a restart moves leadership first
     broker_down_s: float = 5.0  # how long the restarted broker refuses connections
     seed: int = 1
     settle_timeout_s: float = 240.0
@@ -47,6 +48,7 @@ class ChaosReport:
     crashes: int = 0  # workers that died without being killed: always a failure
     worker_restarts: int = 0
     broker_restarts: int = 0
+    broker_note: str = ""  # how the restart went
     duplicates_injected: int = 0  # duplicate events in the traffic we sent
     duplicates_absorbed: float = 0  # sessionscope_events_duplicate_total, summed over workers and their lives
     duplicates_derived: int = 0  # events sent - distinct events in the final states
@@ -65,7 +67,7 @@ class ChaosReport:
             f"{v.reopened} corrected by a later revision)",
             f"worker kills (SIGKILL): {self.kills}, worker restarts: {self.worker_restarts}, "
             f"crashes: {self.crashes}",
-            f"broker restarts:        {self.broker_restarts}",
+            f"broker restarts:        {self.broker_restarts}{self.broker_note}",
             f"duplicates delivered:   {self.duplicates_injected} events injected (+ replays after kills)",
             f"duplicates absorbed:    {self.duplicates_absorbed:g} (metric, summed over workers), "
             f"{self.duplicates_derived} (sent - distinct events in the final states)",
@@ -140,8 +142,8 @@ def run(cfg: ChaosConfig) -> ChaosReport:
         settings = Settings(partitions=cfg.partitions, app_id="chaos")
         broker: RdkafkaCluster | EmbeddedBroker
         if cfg.broker_restart:
-            broker = RdkafkaCluster(full_topic_plan(settings), log_path=workdir / "cluster.log",
-                                    debug=cfg.log_level == "debug").start()
+            broker = RdkafkaCluster(full_topic_plan(settings), brokers=cfg.brokers, groups=[settings.app_id],
+                                    log_path=workdir / "cluster.log", debug=cfg.log_level == "debug").start()
             env["SESSIONSCOPE_DECLARE_TOPICS"] = "false"  # the cluster has no CreateTopics; it made them all
         else:
             broker = EmbeddedBroker(log_path=workdir / "broker.log").start()
@@ -180,6 +182,8 @@ def run(cfg: ChaosConfig) -> ChaosReport:
             if i == broker_at and isinstance(broker, RdkafkaCluster):
                 broker.restart(cfg.broker_down_s)  # while the workers are still on this step's traffic
                 report.broker_restarts += 1
+                moved = ", leadership and the group moved to another broker first" if cfg.brokers > 1 else ""
+                report.broker_note = f" (broker 1 of {cfg.brokers} down {broker.restarts[-1]:.1f}s at step {i}{moved})"
         for w in down:
             w.start()
             report.worker_restarts += 1

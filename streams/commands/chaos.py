@@ -21,6 +21,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="skip the broker restart and run on the embedded broker instead of librdkafka's test cluster")
     p.add_argument("--broker-down-s", type=float, default=d.broker_down_s,
                    help="how long the restarted broker refuses connections")
+    p.add_argument("--brokers", type=int, default=d.brokers, choices=range(1, 10), metavar="N",
+                   help="brokers in the cluster; with one, a restart leaves every partition without a leader")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--workdir", type=Path, help="keep logs here (default: a temporary directory)")
     p.add_argument("--log-level", default=d.log_level, choices=("debug", "info", "warning", "error"),
@@ -31,6 +33,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     cfg = ChaosConfig(sessions=args.sessions, partitions=args.partitions, workers=args.workers, chunks=args.chunks,
                       kills=args.kills, broker_restart=args.broker_restart, broker_down_s=args.broker_down_s,
+                      brokers=args.brokers,
                       seed=args.seed,
                       workdir=args.workdir, log_level=args.log_level)
     # SIGTERM unwinds like Ctrl-C, so the broker and workers are stopped

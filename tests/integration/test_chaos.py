@@ -18,10 +18,11 @@ def _assert_exactly_once(report, kills: int) -> None:
     assert report.ok, text
 
 
-def test_nothing_lost_nothing_counted_twice_under_worker_kills_and_a_broker_restart(tmp_path):
+@pytest.mark.parametrize("brokers", [1, 3], ids=["one-broker-all-partitions-unavailable", "three-brokers-failover"])
+def test_nothing_lost_nothing_counted_twice_under_worker_kills_and_a_broker_restart(tmp_path, brokers):
     report = run(ChaosConfig(sessions=200, partitions=4, chunks=6, kills=2, seed=3, settle_timeout_s=90,
-                             broker_restart=True, workdir=tmp_path))
-    assert report.broker_restarts == 1
+                             broker_restart=True, brokers=brokers, workdir=tmp_path))
+    assert report.broker_restarts == 1 and f"broker 1 of {brokers} down" in report.broker_note
     _assert_exactly_once(report, kills=2)
 
 
