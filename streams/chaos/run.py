@@ -40,6 +40,20 @@ class ChaosConfig:
     workdir: Path | None = None
     log_level: str = "warning"
 
+    @property
+    def broker_step(self) -> int:
+        """The traffic step after which the broker restarts; -1 for none."""
+        return self.chunks // 2 if self.broker_restart else -1
+
+    def kill_steps(self) -> list[int]:
+        """Steps a kill can follow: not the last (its victim must come back under traffic), not the restart's."""
+        return [i for i in range(self.chunks - 1) if i != self.broker_step]
+
+    def __post_init__(self) -> None:
+        if self.kills > len(self.kill_steps()):
+            raise ValueError(f"{self.kills} kills need more traffic steps than --chunks {self.chunks}: "
+                             f"at most {len(self.kill_steps())} kills fit")
+
 
 @dataclass
 class ChaosReport:
@@ -158,8 +172,7 @@ def run(cfg: ChaosConfig) -> ChaosReport:
         wl = build(cfg.sessions, seed=cfg.seed, now=time.time())
         report = ChaosReport(Verdict(expected=0), duplicates_injected=wl.duplicate_events)
         rng = random.Random(cfg.seed)
-        broker_at = cfg.chunks // 2 if cfg.broker_restart else -1
-        kill_at = set(rng.sample([i for i in range(cfg.chunks - 1) if i != broker_at], cfg.kills))
+        kill_at = set(rng.sample(cfg.kill_steps(), cfg.kills))
         size = -(-len(wl.messages) // cfg.chunks)
         down: list[Worker] = []
         for i in range(cfg.chunks):
@@ -179,7 +192,7 @@ def run(cfg: ChaosConfig) -> ChaosReport:
                 victim.stop(signal.SIGKILL)
                 report.kills += 1
                 down.append(victim)
-            if i == broker_at and isinstance(broker, RdkafkaCluster):
+            if i == cfg.broker_step and isinstance(broker, RdkafkaCluster):
                 broker.restart(cfg.broker_down_s)  # while the workers are still on this step's traffic
                 report.broker_restarts += 1
                 moved = ", leadership and the group moved to another broker first" if cfg.brokers > 1 else ""

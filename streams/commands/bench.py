@@ -6,6 +6,7 @@ import argparse
 
 from streams.bench.report import render
 from streams.bench.run import Config, run
+from streams.commands.arg_types import positive_int
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -17,16 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--open-sessions", type=int, default=50_000, help="open sessions for the state-size measurement")
     p.add_argument("--open-events", type=int, default=20, help="events each open session has received")
     p.add_argument("--live", type=int, default=100, help="live sessions timed from session_end to /metrics")
-    p.add_argument("--repeat", type=_positive, default=3, help="throughput runs; the median is reported")
+    p.add_argument("--repeat", type=positive_int, default=3, help="throughput runs; the median is reported")
     p.add_argument("--quick", action="store_true", help="a small run for CI (a few thousand events)")
     p.set_defaults(func=main)
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def main(args: argparse.Namespace) -> int:
