@@ -26,13 +26,13 @@ run: install
 	$(BIN)/sessionscope demo
 
 test: install tools
-	$(BIN)/pytest -q -p no:cacheprovider -m "not chaos" tests
+	$(BIN)/pytest -q -p no:cacheprovider tests
 
 unit: install
 	$(BIN)/pytest -q tests/unit
 
 integration: install tools
-	$(BIN)/pytest -q -m "not chaos" tests/integration
+	$(BIN)/pytest -q tests/integration
 
 lint: install
 	$(BIN)/ruff check models streams tests grafana
@@ -42,7 +42,6 @@ bench: install
 	$(BIN)/sessionscope bench
 
 chaos: install
-	$(BIN)/pytest -q -m chaos tests/integration
 	$(BIN)/sessionscope chaos --brokers 3
 	$(BIN)/sessionscope chaos --brokers 1
 

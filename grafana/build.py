@@ -320,9 +320,14 @@ def pipeline() -> Panel:
            description="Max per partition: during a rebalance two workers may report one partition."),
         ts("Open sessions per worker", [("sum by (instance) (sessionscope_open_sessions)", "{{instance}}")]),
         row("Errors"),
-        ts("Partitions read again", [(rate("sessionscope_offset_rereads_total", "topic"), "{{topic}}")], unit="ops",
-           description="Offsets were read past without being acknowledged; the commit waited and the partition "
-                       "was read again from them. Occasional after a rebalance; steady means a bug."),
+        ts("Read again", [
+            (rate("sessionscope_offset_rereads_total", "topic"), "{{topic}}: read past unacknowledged"),
+            (rate("sessionscope_prefetched_discarded_total", "topic"), "{{topic}}: fetched before a seek"),
+        ], unit="ops",
+           description="Read past unacknowledged: offsets were passed without being acknowledged; the commit "
+                       "waited and the partition was read again from them (steady means a bug). Fetched before "
+                       "a seek: records discarded because their partition was sought meanwhile, as after every "
+                       "rebalance; they are read again from the new position."),
         ts("Dead letters by reason", [
             (rate("sessionscope_dead_letters_total", "stage, reason"), "{{stage}}: {{reason}}")], unit="ops"),
         ts("Late events and reopened sessions", [

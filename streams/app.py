@@ -8,7 +8,7 @@ from typing import Any
 
 import faust
 
-from streams import codecs, commit_guard, coordination_watch, end_offsets, faust_fixes
+from streams import codecs, commit_guard, coordination_watch, end_offsets, faust_fixes, seek_fence
 from streams.dlq import DeadLetters
 from streams.fence import Ownership
 from streams.settings import Settings
@@ -47,6 +47,7 @@ def create_app(settings: Settings) -> Pipeline:
     faust_fixes.apply()
     end_offsets.apply()  # the embedded broker under-reports changelog ends; recovery must read them all
     commit_guard.apply()  # a commit never skips offsets that were not acknowledged
+    seek_fence.apply()  # records fetched before a seek are not delivered after it
     app = faust.App(
         settings.app_id,
         broker=settings.broker,

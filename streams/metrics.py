@@ -50,6 +50,8 @@ ALERTS = Counter(f"{NS}_alerts", "Alert state changes written to the alerts topi
 ALERT_ACTIVE = Gauge(f"{NS}_alert_active", "1 while an in-stream alert is firing", ["alert", "window"])
 OFFSET_REREADS = Counter(f"{NS}_offset_rereads", "Partitions read again because offsets were read past without "
                          "being acknowledged (the commit waited for them)", ["topic"])
+PREFETCHED_DISCARDED = Counter(f"{NS}_prefetched_discarded", "Messages fetched before their partition was "
+                               "sought elsewhere, discarded and read again from the new position", ["topic"])
 READY = Gauge(f"{NS}_worker_ready", "1 once this worker owns partitions and its tables are recovered")
 
 # Labelled series appear at their first increment, and increase() cannot see that first one; so
@@ -69,6 +71,7 @@ FALLBACK_REASONS = ("timeout", "connection", "rate_limited", "auth", "client_err
 def init_series(*, claude: bool, input_topics: tuple[str, ...] = ()) -> None:
     for topic in input_topics:
         OFFSET_REREADS.labels(topic=topic)
+        PREFETCHED_DISCARDED.labels(topic=topic)
     for stage, reasons in KNOWN_DEAD_LETTERS.items():
         for reason in reasons:
             DEAD_LETTERS.labels(stage=stage, reason=reason)

@@ -66,6 +66,8 @@ class ChaosReport:
     duplicates_injected: int = 0  # duplicate events in the traffic we sent
     duplicates_absorbed: float = 0  # sessionscope_events_duplicate_total, summed over workers and their lives
     duplicates_derived: int = 0  # events sent - distinct events in the final states
+    rereads: float = 0  # sessionscope_offset_rereads_total: stretches read past unacknowledged (commit guard)
+    prefetched_discarded: float = 0  # sessionscope_prefetched_discarded_total: records fetched before a seek
     elapsed_s: float = 0.0
     notes: list[str] = field(default_factory=list)
 
@@ -85,6 +87,8 @@ class ChaosReport:
             f"duplicates delivered:   {self.duplicates_injected} events injected (+ replays after kills)",
             f"duplicates absorbed:    {self.duplicates_absorbed:g} (metric, summed over workers), "
             f"{self.duplicates_derived} (sent - distinct events in the final states)",
+            f"read again:             {self.rereads:g} stretches read past unacknowledged (commit guard), "
+            f"{self.prefetched_discarded:g} records fetched before a seek discarded (seek fence)",
             f"windows:                {windows}",
             f"sessions lost:          {len(v.lost)}{' ' + ', '.join(v.lost[:5]) if v.lost else ''}",
             f"wrong structure:        {len(v.wrong)}{' ' + ', '.join(v.wrong[:5]) if v.wrong else ''}",
@@ -213,6 +217,8 @@ def run(cfg: ChaosConfig) -> ChaosReport:
         if not verdict.ok:
             report.notes.extend(_stall_notes(workers))
         report.duplicates_absorbed = sum(w.counter("sessionscope_events_duplicate_total") for w in workers)
+        report.rereads = sum(w.counter("sessionscope_offset_rereads_total") for w in workers)
+        report.prefetched_discarded = sum(w.counter("sessionscope_prefetched_discarded_total") for w in workers)
         final = final_revisions(read_all(broker.bootstrap, settings.topic_classified))
         applied = sum(int(final[s.session_id]["structure"]["events"]) for s in wl.sessions if s.session_id in final)
         report.duplicates_derived = wl.delivered_events - applied

@@ -64,9 +64,7 @@ def test_sigterm_then_sigkill_under_traffic_lose_nothing(broker, app_env, start_
     assert "ConsistencyError" not in worker.log()
 
 
-# run by `make chaos`, not `make test`: under load it intermittently leaves the sessions of one partition
-# wrong or unclassified past the settle time (docs/reliability.md, "Known failure")
-@pytest.mark.chaos
+# Without streams/seek_fence.py it failed in about 1 run of 9 under load (docs/reliability.md, rule 9)
 def test_a_worker_joins_and_leaves_while_traffic_flows(broker, app_env, start_worker):
     first = start_worker()
     wl = build(300, seed=12, now=time.time())
