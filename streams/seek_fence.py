@@ -7,7 +7,7 @@ then sets the partition's read position to the seek target, and the rest of the 
 comes through: its next record is past that target, so Faust records the offsets in between as
 a gap (as if compaction had removed them), drops the records the new position then brings as
 already read, and commits past them. Seen after a worker left the group: 44 messages of a
-partition never processed and committed.
+partition recorded as a gap and never handed to the agent (docs/reliability.md, rule 9).
 
 Here each seek is numbered. A record of a fetch that started before a seek of its partition
 ended is discarded, and the client is sought to the target again, so the records come again in
