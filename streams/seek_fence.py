@@ -21,6 +21,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from aiokafka.errors import IllegalStateError
 from faust.transport.consumer import Consumer, ThreadDelegateConsumer
 
 from streams import metrics
@@ -80,7 +81,10 @@ def apply() -> None:
                 resought.add(tp)
                 log.info("%s: records fetched before a seek to %d are discarded and read again from there",
                          tp, target)
-                await self._seek(tp, target)
+                try:
+                    await self._seek(tp, target)
+                except IllegalStateError:  # no longer assigned: its next owner reads it from the committed offset
+                    log.info("%s: not assigned any more; not sought again", tp)
 
     async def seek(self: Any, partition: Any, offset: int) -> None:
         await original_seek(self, partition, offset)

@@ -8,6 +8,7 @@ from typing import Any
 
 import faust
 import pytest
+from aiokafka.errors import IllegalStateError
 from aiokafka.structs import ConsumerRecord
 from faust.types import TP
 
@@ -90,3 +91,17 @@ def test_a_fetch_after_the_seek_is_delivered_whole(consumer: Any) -> None:
     consumer.fetches.append({EVENTS: [_record(EVENTS, o) for o in range(170, 175)]})
 
     assert _drain(consumer) == [(0, o) for o in range(170, 175)]
+
+
+def test_a_partition_revoked_meanwhile_is_discarded_without_a_seek(consumer: Any) -> None:
+    consumer.fetches.append({EVENTS: [_record(EVENTS, o) for o in range(200, 205)]})
+
+    async def revoke_then_seek() -> None:
+        await consumer.seek(EVENTS, 170)
+
+        async def unassigned(tp: TP, offset: int) -> None:
+            raise IllegalStateError(f"No current assignment for partition {tp}")
+
+        consumer._seek = unassigned
+
+    assert _drain(consumer, during=revoke_then_seek) == [(0, 200)]  # no error reaches the fetch loop
