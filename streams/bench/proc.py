@@ -63,10 +63,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def environ_of(pid: int) -> dict[str, str]:
+    """The environment a process was started with (Linux /proc)."""
+    raw = Path(f"/proc/{pid}/environ").read_bytes()
+    pairs = (item.decode(errors="replace").partition("=") for item in raw.split(b"\0") if item)
+    return {name: value for name, _, value in pairs}
+
+
 @dataclass
 class WorkerProc:
     env_extra: dict[str, str]
     workdir: Path
+    cwd: Path | None = None  # where `python -m streams.cli` runs: another checkout runs that checkout's code
     metrics_port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
@@ -89,7 +97,8 @@ class WorkerProc:
         }
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker", "--no-create-topics"],
-                                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                            cwd=self.cwd)
         return self
 
     async def metrics(self) -> dict[str, float]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from streams.bench import load
 from streams.bench.kafka_io import Producer, Watcher, ceiling, changelog_sizes
-from streams.bench.proc import WorkerProc, cpu_seconds, proc_status, until
+from streams.bench.proc import WorkerProc, cpu_seconds, environ_of, proc_status, until
 from streams.broker import EmbeddedBroker
 from streams.settings import Settings
 from streams.topics import create_topics
@@ -44,6 +45,8 @@ class Run:
     worker_cpu_s: float = 0.0
     broker_cpu_s: float = 0.0
     peak_rss: int = 0  # bytes, the largest worker's VmHWM after the backlog
+    seen_env: dict[str, str] = field(default_factory=dict)  # a worker's SESSIONSCOPE_*/PYTHON* env, from /proc
+    seen_cwd: str = ""  # and the directory it ran in
 
     @property
     def events_per_s(self) -> float:
@@ -97,10 +100,12 @@ def _settings(env: dict[str, str]) -> Settings:
     return Settings(**{k.removeprefix("SESSIONSCOPE_").lower(): v for k, v in env.items()})  # type: ignore[arg-type]
 
 
-async def _throughput(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog, workers: int, workdir: Path,
-                      res: Results | None) -> Run:
+async def throughput_run(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog, workers: int, workdir: Path,
+                      res: Results | None, *, overrides: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+    """One timed run on fresh topics; `overrides` (environment) and `cwd` (a checkout) make a variant."""
     env = _env(broker, cfg)
     s = _settings(env)
+    env.update(overrides or {})  # after the settings the bench itself uses: a variant changes the workers only
     await create_topics(s)
     run = Run(workers)
     async with Producer(broker.bootstrap) as producer:
@@ -108,7 +113,7 @@ async def _throughput(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog
         # not the workers competing for the cores with the producer and the broker taking it in
         run.messages = await producer.send_all(s.topic_events, backlog.msgs)
         watcher = await Watcher(broker.bootstrap, s.topic_classified).start()
-        procs = [WorkerProc(env, workdir).start() for _ in range(workers)]
+        procs = [WorkerProc(env, workdir, cwd).start() for _ in range(workers)]
         try:
             t0, cpu0, bcpu0 = await _reading_starts(procs, broker)
             t_end = await watcher.wait_for(backlog.session_ids, max(180.0, backlog.events / 500))
@@ -116,6 +121,9 @@ async def _throughput(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog
             run.worker_cpu_s = sum(cpu_seconds(p.pid) - c for p, c in zip(procs, cpu0, strict=True))
             run.broker_cpu_s = (cpu_seconds(broker.process.pid) if broker.process else 0.0) - bcpu0
             run.peak_rss = max(proc_status(p.pid)["VmHWM"] for p in procs)
+            env_seen = environ_of(procs[0].pid)
+            run.seen_env = {k: v for k, v in env_seen.items() if k.startswith(("SESSIONSCOPE_", "PYTHON"))}
+            run.seen_cwd = os.readlink(f"/proc/{procs[0].pid}/cwd")
             if res is not None:
                 res.sessions = len(backlog.session_ids)
                 res.ceiling_eps, _ = await ceiling(broker.bootstrap, s.topic_events, backlog.events)
@@ -221,9 +229,9 @@ def run(cfg: Config) -> Results:
                 res = Results(cfg)
                 # one and two workers alternate, so a neighbour's load lands on both alike
                 for i in range(max(cfg.repeat, 1)):
-                    res.ones.append(await _throughput(broker, cfg, backlog, 1, workdir, res if i == 0 else None))
+                    res.ones.append(await throughput_run(broker, cfg, backlog, 1, workdir, res if i == 0 else None))
                     if cfg.workers == 2:
-                        res.twos.append(await _throughput(broker, cfg, backlog, 2, workdir, None))
+                        res.twos.append(await throughput_run(broker, cfg, backlog, 2, workdir, None))
                 return res
 
             return asyncio.run(main())

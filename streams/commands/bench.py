@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from streams.bench import compare
 from streams.bench.report import render
 from streams.bench.run import Config, run
 from streams.commands.arg_types import positive_int
+
+
+def _override(text: str) -> tuple[str, str]:
+    try:
+        return compare.parse_override(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _tree(text: str) -> Path:
+    try:
+        return compare.check_tree(Path(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,11 +35,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--open-events", type=int, default=20, help="events each open session has received")
     p.add_argument("--live", type=int, default=100, help="live sessions timed from session_end to /metrics")
     p.add_argument("--repeat", type=positive_int, default=3, help="throughput runs; the median is reported")
+    p.add_argument("--compare", metavar="NAME=VALUE", type=_override, action="append", default=[],
+                   help="compare the worker with this environment variable set (B) against it as is (A), in "
+                        "interleaved pairs of one-worker runs; repeatable")
+    p.add_argument("--tree", metavar="PATH", type=_tree,
+                   help="compare against the code of another checkout (e.g. a git worktree of another commit)")
+    p.add_argument("--pairs", type=positive_int, help="pairs of runs of a comparison (default 8; 1 with --quick)")
     p.add_argument("--quick", action="store_true", help="a small run for CI (a few thousand events)")
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.compare or args.tree:
+        cfg = Config(events=min(args.events, 3000) if args.quick else args.events, batch_events=args.batch_events,
+                     single=args.single)
+        variant = compare.Variant(dict(args.compare), args.tree)
+        print(compare.render(compare.compare(cfg, variant, args.pairs or (1 if args.quick else 8))), flush=True)
+        return 0
     if args.quick:
         cfg = Config(events=min(args.events, 3000), batch_events=args.batch_events, single=args.single,
                      workers=args.workers, open_sessions=min(args.open_sessions, 1000), open_events=args.open_events,

@@ -6,6 +6,7 @@ No timing assertions: the speed targets are read from the printed figures, not a
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 
@@ -36,3 +37,16 @@ def test_quick_bench_prints_every_figure_and_classifies_every_session():
     assert done, out.stdout
     assert done.group(1) == done.group(2) and int(done.group(1).replace(",", "")) > 0
     assert done.group(3) == done.group(4)
+
+
+def test_quick_comparison_runs_both_variants_and_checks_that_b_ran_with_its_overrides_and_code(tmp_path):
+    tree = tmp_path / "tree"  # another checkout: here a copy of this one's code
+    for package in ("streams", "models"):
+        shutil.copytree(ROOT / package, tree / package, ignore=shutil.ignore_patterns("__pycache__"))
+    out = subprocess.run([sys.executable, "-m", "streams.cli", "bench", "--quick", "--compare",
+                          "SESSIONSCOPE_BATCH_SIZE=100", "--tree", str(tree)], cwd=ROOT, capture_output=True,
+                         text=True, timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert re.search(r"^ +1 +A +[\d,]+ +[\d,]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$", out.stdout, re.M), out.stdout
+    assert f"B workers ran with: SESSIONSCOPE_BATCH_SIZE=100, code of {tree} (read from /proc)" in out.stdout
+    assert "events/s: median B/A" in out.stdout and "worker CPU per event: median B/A" in out.stdout
