@@ -101,7 +101,8 @@ def _settings(env: dict[str, str]) -> Settings:
 
 
 async def throughput_run(broker: EmbeddedBroker, cfg: Config, backlog: load.Backlog, workers: int, workdir: Path,
-                      res: Results | None, *, overrides: dict[str, str] | None = None, cwd: Path | None = None) -> Run:
+                         res: Results | None, *, overrides: dict[str, str] | None = None,
+                         cwd: Path | None = None) -> Run:
     """One timed run on fresh topics; `overrides` (environment) and `cwd` (a checkout) make a variant."""
     env = _env(broker, cfg)
     s = _settings(env)

@@ -50,3 +50,11 @@ def test_quick_comparison_runs_both_variants_and_checks_that_b_ran_with_its_over
     assert re.search(r"^ +1 +A +[\d,]+ +[\d,]+ +[\d.]+ +[\d.]+ +[\d.]+ +[\d.]+$", out.stdout, re.M), out.stdout
     assert f"B workers ran with: SESSIONSCOPE_BATCH_SIZE=100, code of {tree} (read from /proc)" in out.stdout
     assert "events/s: median B/A" in out.stdout and "worker CPU per event: median B/A" in out.stdout
+
+
+def test_a_variant_whose_worker_cannot_start_ends_with_the_workers_reason_not_a_hang():
+    out = subprocess.run([sys.executable, "-m", "streams.cli", "bench", "--quick", "--compare",
+                          "SESSIONSCOPE_BATCH_SIZE=abc"], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert out.stderr.startswith("sessionscope bench: the worker exited; its log:"), out.stderr
+    assert "batch_size" in out.stderr and "valid integer" in out.stderr, out.stderr
